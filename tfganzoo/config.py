@@ -1,0 +1,110 @@
+"""The run configuration: one frozen object, built once from flags (or directly by tests), kept as config.json.
+
+Per-model hyperparameters (epochs, batch size, learning rates, beta_1, noise size) come from the model's
+DEFAULTS unless given explicitly; image_shape and num_classes come from the data.
+"""
+
+import dataclasses
+import json
+import random
+from pathlib import Path
+
+from tfganzoo import datasets, losses, models
+from tfganzoo.errors import UserError
+from tfganzoo.files import write_text_atomic
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    model: str
+    dataset: str
+    epochs: int
+    batch_size: int
+    g_lr: float
+    d_lr: float
+    beta_1: float
+    noise_dim: int
+    seed: int
+    run_name: str
+    beta_2: float = 0.999
+    loss: str = "ns"
+    data_path: str | None = None
+    data_dir: str | None = None
+    steps_per_epoch: int | None = None  # None: one pass over the data
+    log_dir: str = "logs"
+    weights_dir: str | None = None  # None: <run_dir>/weights
+    save_every: int = 15
+    jit_compile: bool = False
+    image_shape: tuple | None = None  # from the data
+    num_classes: int | None = None  # from the data
+
+    @property
+    def run_dir(self):
+        return Path(self.log_dir) / self.run_name
+
+    def weights_path(self, run_dir=None):
+        """Where weights go: --weights_dir if given, else `weights/` inside the run directory."""
+        return Path(self.weights_dir) if self.weights_dir else Path(run_dir or self.run_dir) / "weights"
+
+    def save(self, path):
+        write_text_atomic(path, json.dumps(dataclasses.asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path):
+        """Reads a config.json, refusing unknown, missing or invalid entries with a UserError."""
+        try:
+            values = json.loads(Path(path).read_text())
+        except FileNotFoundError:
+            raise UserError(f"{Path(path).parent} is not a training run: it has no config.json") from None
+        except (OSError, json.JSONDecodeError) as e:
+            raise UserError(f"cannot read {path}: {e}") from None
+        if not isinstance(values, dict):
+            raise UserError(f"{path}: expected a JSON object")
+        names = {f.name for f in dataclasses.fields(cls)}
+        if set(values) - names:
+            raise UserError(f"{path}: unknown entries {sorted(set(values) - names)}")
+        if values.get("image_shape") is not None:
+            values["image_shape"] = tuple(values["image_shape"])
+        try:
+            config = cls(**values)
+        except TypeError as e:  # a required entry is missing
+            raise UserError(f"{path}: {e}") from None
+        validate(config, source=f"{path}: ")
+        return config
+
+
+def make_config(model, dataset="mnist", lr=None, **options):
+    """A validated Config: `model`'s DEFAULTS, then `lr` (both networks), then every option not None."""
+    values = dict(models.get_model(model).DEFAULTS)
+    if lr is not None:
+        values.update(g_lr=lr, d_lr=lr)
+    values.update({k: v for k, v in options.items() if v is not None})
+    values.setdefault("run_name", f"{model}-{dataset}")
+    values.setdefault("seed", random.SystemRandom().randrange(2**31))  # recorded, so the run can be repeated
+    names = {f.name for f in dataclasses.fields(Config)}
+    if set(values) - names:
+        raise TypeError(f"unknown Config fields {sorted(set(values) - names)}")
+    config = Config(model=model, dataset=dataset, **values)
+    validate(config)
+    return config
+
+
+def _positive(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def validate(config, source=""):
+    """Raises a UserError naming the first invalid value (and the valid choices, for names)."""
+    models.get_model(config.model)
+    datasets.get_dataset(config.dataset)
+    losses.get_loss(config.loss)
+    for name in ("epochs", "batch_size", "noise_dim", "save_every", "g_lr", "d_lr"):
+        if not _positive(getattr(config, name)):
+            raise UserError(f"{source}{name} must be positive, got {getattr(config, name)!r}")
+    if config.steps_per_epoch is not None and not _positive(config.steps_per_epoch):
+        raise UserError(f"{source}steps_per_epoch must be positive, got {config.steps_per_epoch!r}")
+    for name in ("beta_1", "beta_2"):
+        if not 0 <= getattr(config, name) < 1:
+            raise UserError(f"{source}{name} must lie in [0, 1), got {getattr(config, name)!r}")
+    if not config.run_name or Path(config.run_name).name != config.run_name:
+        raise UserError(f"{source}run_name must be a plain directory name, got {config.run_name!r}")

@@ -1,0 +1,142 @@
+"""One GAN base class with the one shared `train_step`; variants override small hooks, never the step."""
+
+import tensorflow as tf
+import keras
+from keras import ops
+
+from tfganzoo import losses
+
+# Names of the logged quantities, as in the tutorial's loss.csv header (after the epoch column).
+LOG_NAMES = ("Real_P", "Fake_P", "Gen_loss", "Dis_loss")
+
+
+class GAN(keras.Model):
+    """A generator and a discriminator trained adversarially by `fit`.
+
+    The discriminator returns logits, shape [batch, 1], or a dict with a "logits" entry plus auxiliary
+    heads. Variants change behaviour only through these hooks:
+
+      sample_latent(batch_size)             -> dict of latent inputs (here {"noise": [batch, noise_dim]})
+      generator_inputs(latent, labels)      -> what the generator network is called on
+      discriminator_inputs(images, labels)  -> what the discriminator network is called on
+      discriminator_extra_loss(real_out, fake_out, latent, labels) -> scalar added to the D objective
+      generator_extra_loss(fake_out, latent, labels)                -> scalar added to the G objective
+    (the AC-GAN class term and the InfoGAN mutual-information term go in the last two).
+
+    Args:
+      generator: maps generator_inputs(...) to images in [-1, 1], shape [batch, H, W, C].
+      discriminator: maps discriminator_inputs(...) to logits.
+      noise_dim: length of the noise vector z ~ N(0, I).
+      num_classes: number of classes in the data (used by conditional variants).
+      loss: key of `losses.LOSSES`.
+      seed: seed of the generator-noise stream drawn inside the train step.
+    """
+
+    def __init__(self, generator, discriminator, *, noise_dim, num_classes, loss="ns", seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.noise_dim = noise_dim
+        self.num_classes = num_classes
+        self.loss_pair = losses.get_loss(loss)
+        # A SeedGenerator's state is a variable: the noise stream is reproducible and checkpointable.
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in LOG_NAMES}
+
+    conditional = False  # whether generation takes class labels
+
+    def compile(self, g_optimizer, d_optimizer, **kwargs):
+        super().compile(**kwargs)
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+        # Create the optimizers' slot variables now, outside the replica context: Keras 3 otherwise builds
+        # them lazily inside the first step, which fails under tf.distribute (keras-team/keras#20164).
+        g_optimizer.build(self.generator.trainable_variables)
+        d_optimizer.build(self.discriminator.trainable_variables)
+
+    @property
+    def metrics(self):
+        # Listed here so that `fit` resets the running means at the start of every epoch.
+        return list(self.trackers.values())
+
+    # ----- hooks for variants -----
+    def sample_latent(self, batch_size):
+        return {"noise": keras.random.normal((batch_size, self.noise_dim), seed=self.seed_generator)}
+
+    def generator_inputs(self, latent, labels):
+        return latent["noise"]
+
+    def discriminator_inputs(self, images, labels):
+        return images
+
+    def discriminator_extra_loss(self, real_out, fake_out, latent, labels):
+        return 0.0
+
+    def generator_extra_loss(self, fake_out, latent, labels):
+        return 0.0
+
+    # ----- shared machinery -----
+    def generate(self, latent, labels, training=False):
+        return self.generator(self.generator_inputs(latent, labels), training=training)
+
+    def discriminate(self, images, labels, training=False):
+        out = self.discriminator(self.discriminator_inputs(images, labels), training=training)
+        return out if isinstance(out, dict) else {"logits": out}
+
+    def call(self, inputs, training=False):
+        latent, labels = inputs
+        return self.generate(latent, labels, training=training)
+
+    def train_step(self, data):
+        real_images, labels = data
+        batch_size = ops.shape(real_images)[0]
+        d_loss, real_p, fake_p = self._discriminator_update(real_images, labels, batch_size)
+        g_loss = self._generator_update(labels, batch_size)
+        values = {"Real_P": real_p, "Fake_P": fake_p, "Gen_loss": g_loss, "Dis_loss": d_loss}
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def _discriminator_update(self, real_images, labels, batch_size):
+        """One D step. Returns its loss and its mean probabilities on the real and the generated batch."""
+        latent = self.sample_latent(batch_size)
+        # Made outside the tape: this step sends no gradient into the generator.
+        fake_images = self.generate(latent, labels, training=True)
+        with tf.GradientTape() as tape:
+            real_out = self.discriminate(real_images, labels, training=True)
+            fake_out = self.discriminate(fake_images, labels, training=True)
+            d_loss = self.loss_pair.discriminator(real_out["logits"], fake_out["logits"])
+            d_loss += self.discriminator_extra_loss(real_out, fake_out, latent, labels)
+        variables = self.discriminator.trainable_variables
+        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, variables), variables))
+        return d_loss, ops.mean(ops.sigmoid(real_out["logits"])), ops.mean(ops.sigmoid(fake_out["logits"]))
+
+    def _generator_update(self, labels, batch_size):
+        """One G step on fresh latents, through the just-updated discriminator. Returns its loss."""
+        latent = self.sample_latent(batch_size)
+        with tf.GradientTape() as tape:
+            fake_out = self.discriminate(self.generate(latent, labels, training=True), labels, training=True)
+            g_loss = self.loss_pair.generator(fake_out["logits"])
+            g_loss += self.generator_extra_loss(fake_out, latent, labels)
+        variables = self.generator.trainable_variables
+        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
+        return g_loss
+
+
+class ConditionalGAN(GAN):
+    """Both networks also see the class label, one-hot (Mirza & Osindero 2014, "Conditional GANs").
+
+    The fakes of a step are conditioned on the labels of the real batch, so they follow the data's class
+    frequencies.
+    """
+
+    conditional = True
+
+    def one_hot(self, labels):
+        return ops.one_hot(ops.cast(labels, "int32"), self.num_classes)
+
+    def generator_inputs(self, latent, labels):
+        return [latent["noise"], self.one_hot(labels)]
+
+    def discriminator_inputs(self, images, labels):
+        return [images, self.one_hot(labels)]

@@ -1,0 +1,38 @@
+"""Image grids: tiling generated images and writing them as PNG."""
+
+import math
+
+import numpy as np
+from matplotlib import image as mpimg
+
+from tfganzoo.files import atomic_path
+
+
+def to_uint8(images):
+    """Images in [-1, 1] (the generators' tanh range) -> uint8 in [0, 255], same shape."""
+    return np.clip(np.round((np.asarray(images, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def tile(images, columns=None, pad=2):
+    """uint8 images [N, H, W, C] -> one uint8 grid [rows * (H + pad) - pad, columns * (W + pad) - pad, C].
+
+    Images fill the grid row by row; `columns` defaults to a square layout; unused cells and the padding
+    between images are white.
+    """
+    n, h, w, c = images.shape
+    columns = columns or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / columns)
+    grid = np.full((rows * (h + pad) - pad, columns * (w + pad) - pad, c), 255, np.uint8)
+    for i, image in enumerate(images):
+        top, left = (i // columns) * (h + pad), (i % columns) * (w + pad)
+        grid[top:top + h, left:left + w] = image
+    return grid
+
+
+def save_png(path, grid):
+    """Writes a uint8 grid [H, W, 1 or 3] as a PNG, atomically."""
+    with atomic_path(path) as tmp:
+        if grid.shape[-1] == 1:
+            mpimg.imsave(tmp, grid[..., 0], cmap="gray", vmin=0, vmax=255, format="png")
+        else:
+            mpimg.imsave(tmp, grid, format="png")

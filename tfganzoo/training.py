@@ -1,0 +1,65 @@
+"""Training a GAN from a Config: data, model, optimizers and callbacks, driven by `Model.fit`."""
+
+import dataclasses
+import sys
+
+import keras
+
+from tfganzoo import callbacks, datasets, models
+from tfganzoo.errors import UserError
+
+GRID_ROWS = 20  # rows of the per-epoch sample grid (the tutorial's 20 x classes)
+
+
+def prepare(config):
+    """Loads the data and returns (config with image_shape/num_classes filled, ImageData)."""
+    data = datasets.load(config.dataset, "train", config.data_path, config.data_dir)
+    config = dataclasses.replace(config, image_shape=data.image_shape, num_classes=data.num_classes)
+    return config, data
+
+
+def compile_gan(config):
+    gan = models.build_gan(config)
+    gan.compile(
+        g_optimizer=keras.optimizers.Adam(config.g_lr, beta_1=config.beta_1, beta_2=config.beta_2),
+        d_optimizer=keras.optimizers.Adam(config.d_lr, beta_1=config.beta_1, beta_2=config.beta_2),
+        jit_compile=config.jit_compile,
+    )
+    return gan
+
+
+def make_callbacks(config, gan):
+    run_dir = config.run_dir
+    rows = GRID_ROWS if gan.conditional else 10
+    return [
+        callbacks.LossCSV(run_dir / "loss.csv"),
+        callbacks.EpochTensorBoard(run_dir / "tensorboard", write_graph=False, write_steps_per_second=False),
+        callbacks.SampleGrid(gan, run_dir / "samples", run_dir / "tensorboard" / "train", rows, config.seed),
+        callbacks.PeriodicWeights(gan, config.weights_path(), config.save_every),
+        callbacks.TrainingPlots(run_dir / "loss.csv", run_dir),
+    ]
+
+
+def train(config, verbose=None):
+    """Trains `config.model` on `config.dataset`, writing everything into config.run_dir.
+
+    Everything that can be checked (names, values, data, run directory) is checked before the run
+    directory is created, so bad input leaves nothing behind. Returns (final config, keras History).
+    """
+    if (config.run_dir / "config.json").exists():
+        raise UserError(f"{config.run_dir} already holds a run; choose another --run_name or move it away")
+    config, data = prepare(config)
+    keras.utils.set_random_seed(config.seed)
+    pipeline = datasets.train_pipeline(data, config.batch_size, config.seed)
+    steps = config.steps_per_epoch or len(data) // config.batch_size
+    gan = compile_gan(config)
+
+    config.run_dir.mkdir(parents=True, exist_ok=True)
+    config.save(config.run_dir / "config.json")
+    print(f"Training {config.model} on {len(data)} images of {config.dataset} from {data.source}; "
+          f"{steps} steps/epoch; writing to {config.run_dir}", flush=True)
+    history = gan.fit(pipeline, epochs=config.epochs, steps_per_epoch=steps,
+                      callbacks=make_callbacks(config, gan),
+                      shuffle=False,  # the pipeline shuffles
+                      verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2))
+    return config, history

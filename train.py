@@ -1,0 +1,63 @@
+"""Train a GAN of the zoo: `python train.py --model=cgan --dataset=fashion_mnist --epochs=150`.
+
+Every flag left unset takes the model's own default (its tutorial's recipe); `--helpfull` lists them all.
+Outputs go to <log_dir>/<run_name>/: config.json, loss.csv, samples/, tensorboard/, weights/, loss plots.
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of the log
+
+from absl import app, flags  # noqa: E402
+
+from tfganzoo import config as config_lib  # noqa: E402
+from tfganzoo import datasets, losses, models, training  # noqa: E402
+from tfganzoo.errors import UserError  # noqa: E402
+
+PER_MODEL = "(default: the model's own, see README)"
+
+flags.DEFINE_enum("model", "cgan", sorted(models.MODELS), "Which GAN to train.")
+flags.DEFINE_enum("dataset", "mnist", sorted(datasets.DATASETS), "Which dataset to train on.")
+flags.DEFINE_string("data_path", None, "Local data: a directory of MNIST-format IDX files or a Keras .npz.")
+flags.DEFINE_string("data_dir", None, "TFDS data directory (where TFDS caches downloaded datasets).")
+flags.DEFINE_enum("loss", "ns", sorted(losses.LOSSES), "Adversarial loss.")
+flags.DEFINE_integer("epochs", None, f"Training epochs {PER_MODEL}.", lower_bound=1)
+flags.DEFINE_integer("batch_size", None, f"Batch size {PER_MODEL}.", lower_bound=1)
+flags.DEFINE_float("lr", None, f"Adam learning rate of both networks {PER_MODEL}.")
+flags.DEFINE_float("g_lr", None, "Generator learning rate; overrides --lr.")
+flags.DEFINE_float("d_lr", None, "Discriminator learning rate; overrides --lr.")
+flags.DEFINE_float("beta_1", None, f"Adam beta_1 {PER_MODEL}.")
+flags.DEFINE_float("beta_2", None, "Adam beta_2 (default 0.999).")
+flags.DEFINE_integer("noise_dim", None, f"Length of the noise vector {PER_MODEL}.", lower_bound=1)
+flags.DEFINE_integer("steps_per_epoch", None, "Steps per epoch (default: one pass over the data).", lower_bound=1)
+# absl.logging defines --log_dir for log files it only writes on request (never here); take it over.
+flags.DEFINE_string("log_dir", "logs", "Directory holding the run directories.", allow_override=True)
+flags.DEFINE_string("run_name", None, "Run directory name inside --log_dir (default: <model>-<dataset>).")
+flags.DEFINE_string("weights_dir", None, "Where weights are saved (default: <run_dir>/weights).")
+flags.DEFINE_integer("save_every", 15, "Save both networks' weights every this many epochs.", lower_bound=1)
+flags.DEFINE_integer("seed", None, "Random seed (default: a random one, recorded in config.json).")
+flags.DEFINE_bool("jit_compile", False, "Compile the train step with XLA.")
+# The tutorial's spellings.
+flags.DEFINE_alias("BATCH_SIZE", "batch_size")
+flags.DEFINE_alias("LOG_PATH", "log_dir")
+flags.DEFINE_alias("MODEL_PATH", "weights_dir")
+
+FLAGS = flags.FLAGS
+CONFIG_FLAGS = ("data_path", "data_dir", "loss", "epochs", "batch_size", "lr", "g_lr", "d_lr", "beta_1", "beta_2",
+                "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir", "save_every", "seed",
+                "jit_compile")
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    try:
+        config = config_lib.make_config(FLAGS.model, FLAGS.dataset, **{name: FLAGS[name].value for name in CONFIG_FLAGS})
+        config, _ = training.train(config)
+    except UserError as e:
+        raise SystemExit(f"train.py: error: {e}")
+    print(f"Done: {config.run_dir}")
+
+
+if __name__ == "__main__":
+    app.run(main)
