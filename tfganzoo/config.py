@@ -89,8 +89,8 @@ def make_config(model, dataset="mnist", lr=None, **options):
     return config
 
 
-def _positive(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+def _positive(value, kind=(int, float)):
+    return isinstance(value, kind) and not isinstance(value, bool) and value > 0
 
 
 def validate(config, source=""):
@@ -98,11 +98,13 @@ def validate(config, source=""):
     models.get_model(config.model)
     datasets.get_dataset(config.dataset)
     losses.get_loss(config.loss)
-    for name in ("epochs", "batch_size", "noise_dim", "save_every", "g_lr", "d_lr"):
+    for name in ("epochs", "batch_size", "noise_dim", "save_every", "steps_per_epoch"):
+        value = getattr(config, name)
+        if not _positive(value, int) and not (name == "steps_per_epoch" and value is None):
+            raise UserError(f"{source}{name} must be a positive integer, got {value!r}")
+    for name in ("g_lr", "d_lr"):
         if not _positive(getattr(config, name)):
             raise UserError(f"{source}{name} must be positive, got {getattr(config, name)!r}")
-    if config.steps_per_epoch is not None and not _positive(config.steps_per_epoch):
-        raise UserError(f"{source}steps_per_epoch must be positive, got {config.steps_per_epoch!r}")
     for name in ("beta_1", "beta_2"):
         if not 0 <= getattr(config, name) < 1:
             raise UserError(f"{source}{name} must lie in [0, 1), got {getattr(config, name)!r}")

@@ -10,6 +10,10 @@ from tfganzoo import losses
 LOG_NAMES = ("Real_P", "Fake_P", "Gen_loss", "Dis_loss")
 
 
+def _as_tensors(structure):
+    return keras.tree.map_structure(lambda x: x if x is None else ops.convert_to_tensor(x), structure)
+
+
 class GAN(keras.Model):
     """A generator and a discriminator trained adversarially by `fit`.
 
@@ -77,9 +81,11 @@ class GAN(keras.Model):
 
     # ----- shared machinery -----
     def generate(self, latent, labels, training=False):
+        latent, labels = _as_tensors((latent, labels))  # Keras refuses numpy and tensors mixed in one call
         return self.generator(self.generator_inputs(latent, labels), training=training)
 
     def discriminate(self, images, labels, training=False):
+        images, labels = _as_tensors((images, labels))
         out = self.discriminator(self.discriminator_inputs(images, labels), training=training)
         return out if isinstance(out, dict) else {"logits": out}
 
@@ -88,7 +94,7 @@ class GAN(keras.Model):
         return self.generate(latent, labels, training=training)
 
     def train_step(self, data):
-        real_images, labels = data
+        real_images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
         batch_size = ops.shape(real_images)[0]
         d_loss, real_p, fake_p = self._discriminator_update(real_images, labels, batch_size)
         g_loss = self._generator_update(labels, batch_size)

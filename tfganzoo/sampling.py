@@ -1,10 +1,10 @@
 """Rebuilding a trained generator from its run directory, and drawing samples from it."""
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
-from keras import ops
 
 from tfganzoo import images, models
 from tfganzoo.config import Config
@@ -43,7 +43,10 @@ def load_run(run_dir, weights=None):
     if not path.is_file():
         raise UserError(f"--weights={path} does not exist")
     try:
-        gan.generator.load_weights(path)
+        with warnings.catch_warnings():
+            # Keras only warns when it skips parts of a mismatched file, leaving those layers untrained.
+            warnings.filterwarnings("error", module=r"keras\.src\.saving")
+            gan.generator.load_weights(path)
     except Exception as e:  # h5py and Keras raise many types for a foreign or corrupt file
         raise UserError(f"cannot load {path} into the {config.model} generator: {str(e).splitlines()[0]}") from None
     return config, gan
@@ -58,8 +61,8 @@ def generate(gan, noise, labels=None, batch_size=500):
     """uint8 images [N, H, W, C] from noise [N, noise_dim] (and int labels [N] for conditional models)."""
     chunks = []
     for start in range(0, len(noise), batch_size):
-        latent = {"noise": ops.convert_to_tensor(noise[start:start + batch_size])}
-        chunk_labels = None if labels is None else ops.convert_to_tensor(labels[start:start + batch_size])
+        latent = {"noise": noise[start:start + batch_size]}
+        chunk_labels = None if labels is None else labels[start:start + batch_size]
         chunks.append(np.asarray(gan.generate(latent, chunk_labels, training=False)))
     return images.to_uint8(np.concatenate(chunks))
 

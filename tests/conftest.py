@@ -1,0 +1,55 @@
+"""Shared fixtures: tiny MNIST-format data written by the tests themselves (tests never download)."""
+
+import dataclasses
+import gzip
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_idx(path, array):
+    """Writes a uint8 array as a gzipped IDX file (MNIST's format)."""
+    array = np.asarray(array, np.uint8)
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.tobytes())
+
+
+def make_digits(num, seed, image_size=28):
+    """Tiny synthetic "digits": class k is a bright bar at row 2k plus noise, so classes really differ."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(num) % 10
+    images = rng.integers(0, 40, (num, image_size, image_size), dtype=np.uint8)
+    for image, label in zip(images, labels):
+        image[2 * label:2 * label + 3, 4:-4] = 230
+    return images, labels.astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def tiny_idx_dir(tmp_path_factory):
+    """A directory of MNIST-format IDX .gz files: 64 training and 20 test images of 10 classes."""
+    directory = tmp_path_factory.mktemp("tiny_idx")
+    for prefix, num, seed in (("train", 64, 0), ("t10k", 20, 1)):
+        images, labels = make_digits(num, seed)
+        write_idx(directory / f"{prefix}-images-idx3-ubyte.gz", images)
+        write_idx(directory / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    return directory
+
+
+def with_data_shape(config, image_shape=(28, 28, 1), num_classes=10):
+    """A Config as training leaves it once the data is known (what config.json holds)."""
+    return dataclasses.replace(config, image_shape=image_shape, num_classes=num_classes)
+
+
+def run_script(script, *args, timeout=300):
+    """Runs train.py or sample.py as a user would; returns the CompletedProcess (text output)."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
+    return subprocess.run([sys.executable, str(ROOT / script), *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=ROOT)

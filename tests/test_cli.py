@@ -1,0 +1,141 @@
+"""train.py and sample.py end to end, as a user runs them, on a tiny IDX dataset the tests write."""
+
+import csv
+import json
+import re
+
+import numpy as np
+import pytest
+from matplotlib import image as mpimg
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from conftest import run_script
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cgan_run(tmp_path_factory, tiny_idx_dir):
+    log_dir = tmp_path_factory.mktemp("logs")
+    # The tutorial's flag spellings (--BATCH_SIZE, --LOG_PATH) must keep working.
+    result = run_script("train.py", "--model=cgan", "--dataset=mnist", f"--data_path={tiny_idx_dir}", "--epochs=2",
+                        "--BATCH_SIZE=16", f"--LOG_PATH={log_dir}", "--save_every=1", "--seed=3")
+    assert result.returncode == 0, result.stderr
+    return log_dir / "cgan-mnist"
+
+
+def test_loss_csv_has_the_tutorial_header_and_one_row_per_epoch(cgan_run):
+    with open(cgan_run / "loss.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["epoch", "Real_P", "Fake_P", "Gen_loss", "Dis_loss"]
+    assert [row[0] for row in rows[1:]] == ["1", "2"]
+    for row in rows[1:]:
+        real_p, fake_p, g_loss, d_loss = map(float, row[1:])
+        assert 0 <= real_p <= 1 and 0 <= fake_p <= 1 and g_loss > 0 and d_loss > 0
+
+
+def test_sample_grids_have_20_rows_and_one_column_per_class(cgan_run):
+    for epoch in (1, 2):
+        grid = mpimg.imread(cgan_run / "samples" / f"epoch_{epoch:04d}.png")
+        assert grid.shape[:2] == (20 * 30 - 2, 10 * 30 - 2)  # 28-pixel images, 2-pixel gaps
+    assert (cgan_run / "loss.png").stat().st_size > 0 and (cgan_run / "probabilities.png").stat().st_size > 0
+
+
+def test_tensorboard_has_the_scalars_and_the_grid_each_epoch(cgan_run):
+    events = EventAccumulator(str(cgan_run / "tensorboard" / "train"), size_guidance={"images": 0, "tensors": 0})
+    events.Reload()
+    tags = events.Tags()
+    for name in ("Real_P", "Fake_P", "Gen_loss", "Dis_loss"):
+        assert [e.step for e in events.Tensors(f"epoch_{name}")] == [1, 2]
+    assert [e.step for e in events.Tensors("samples")] == [1, 2], tags
+
+
+def test_weights_and_config_are_written(cgan_run):
+    names = sorted(p.name for p in (cgan_run / "weights").iterdir())
+    assert names == sorted(f"{net}{suffix}.weights.h5" for net in ("generator", "discriminator")
+                           for suffix in ("", "_epoch_0001", "_epoch_0002"))
+    config = json.loads((cgan_run / "config.json").read_text())
+    assert (config["model"], config["batch_size"], config["image_shape"], config["num_classes"]) == \
+        ("cgan", 16, [28, 28, 1], 10)
+    assert (config["g_lr"], config["d_lr"], config["noise_dim"], config["seed"]) == (2e-4, 2e-4, 100, 3)
+
+
+def test_sample_writes_labelled_npz_and_is_reproducible(cgan_run, tmp_path):
+    outputs = []
+    for name, extra in (("a", []), ("b", []), ("c", ["--seed=1"]), ("seven", ["--label=7"])):
+        result = run_script("sample.py", f"--run_dir={cgan_run}", "--num=12", f"--output={tmp_path / name}.npz", *extra)
+        assert result.returncode == 0, result.stderr
+        outputs.append(np.load(tmp_path / f"{name}.npz"))
+    a, b, c, seven = outputs
+    assert a["images"].shape == (12, 28, 28, 1) and a["images"].dtype == np.uint8
+    np.testing.assert_array_equal(a["labels"], np.arange(12) % 10)
+    np.testing.assert_array_equal(a["images"], b["images"])
+    assert not np.array_equal(a["images"], c["images"])
+    np.testing.assert_array_equal(seven["labels"], np.full(12, 7))
+
+
+def test_sample_writes_a_class_grid_png(cgan_run, tmp_path):
+    result = run_script("sample.py", f"--run_dir={cgan_run}", "--num=20", f"--output={tmp_path / 'grid.png'}")
+    assert result.returncode == 0, result.stderr
+    assert mpimg.imread(tmp_path / "grid.png").shape[:2] == (2 * 30 - 2, 10 * 30 - 2)
+
+
+def test_unconditional_gan_trains_and_samples_without_labels(tiny_idx_dir, tmp_path):
+    result = run_script("train.py", "--model=gan", f"--data_path={tiny_idx_dir}", "--epochs=1", "--batch_size=32",
+                        f"--log_dir={tmp_path}", "--run_name=vanilla")
+    assert result.returncode == 0, result.stderr
+    assert len((tmp_path / "vanilla" / "loss.csv").read_text().splitlines()) == 2
+    result = run_script("sample.py", f"--run_dir={tmp_path / 'vanilla'}", "--num=5", f"--output={tmp_path / 's.npz'}")
+    assert result.returncode == 0, result.stderr
+    assert set(np.load(tmp_path / "s.npz").files) == {"images"}
+    result = run_script("sample.py", f"--run_dir={tmp_path / 'vanilla'}", "--label=1", f"--output={tmp_path / 'x.npz'}")
+    assert result.returncode != 0 and "only for conditional models" in result.stderr
+
+
+# TensorFlow's C++ runtime prints these at start-up, before any setting can silence it.
+TF_STARTUP_NOISE = re.compile(r"^(WARNING: All log messages before absl|[IWE]\d{4} \d\d:\d\d:)")
+
+
+def _one_line_error(result):
+    """The error lines of a failed run, after asserting it failed without a traceback."""
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line and not TF_STARTUP_NOISE.match(line)]
+    return [line for line in lines if line != "Pass --helpshort or --helpfull to see help on flags."]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--model=dcgann"], "value should be one of <cgan|gan>"),
+    (["--dataset=cifar"], "value should be one of <fashion_mnist|mnist>"),
+    (["--epochs=0"], "--epochs=0: 0 is not a positive integer"),
+    (["--batch_size=-4"], "--batch_size=-4: -4 is not a positive integer"),
+    (["--data_path=/no/such/dir"], "--data_path=/no/such/dir does not exist"),
+    (["--lr=0"], "g_lr must be positive, got 0.0"),
+    (["--batch_size=100"], "--batch_size=100 is larger than the dataset \\(64 examples\\)"),
+])
+def test_train_bad_input_is_one_clear_line_and_writes_nothing(tiny_idx_dir, tmp_path, args, message):
+    args = [f"--data_path={tiny_idx_dir}", f"--log_dir={tmp_path}/logs", "--epochs=1", *args]
+    result = run_script("train.py", *args)
+    lines = _one_line_error(result)
+    assert len(lines) == 1 and re.search(message, lines[0]), result.stderr
+    assert not (tmp_path / "logs").exists()
+
+
+def test_corrupt_data_file_is_named(tiny_idx_dir, tmp_path):
+    for f in tiny_idx_dir.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"garbage")
+    result = run_script("train.py", f"--data_path={tmp_path}", f"--log_dir={tmp_path}/logs")
+    assert _one_line_error(result) == [f"train.py: error: cannot read {tmp_path}/train-labels-idx1-ubyte.gz: "
+                                       "Not a gzipped file (b'ga')"]
+
+
+@pytest.mark.parametrize("make_run_dir,message", [
+    (lambda d: d, "is not a training run: it has no config.json"),
+    (lambda d: d / "missing", "is not a directory"),
+])
+def test_sample_bad_run_dir_is_one_clear_line(tmp_path, make_run_dir, message):
+    result = run_script("sample.py", f"--run_dir={make_run_dir(tmp_path)}", f"--output={tmp_path / 'x.png'}")
+    lines = _one_line_error(result)
+    assert len(lines) == 1 and message in lines[0]
+    assert not (tmp_path / "x.png").exists()

@@ -1,0 +1,66 @@
+"""The Config: per-model defaults, overrides, validation and the config.json round trip."""
+
+import json
+
+import pytest
+
+from conftest import with_data_shape
+from tfganzoo.config import Config, make_config
+from tfganzoo.errors import UserError
+
+
+def test_model_defaults_apply_unless_overridden():
+    config = make_config("cgan", "fashion_mnist")
+    assert (config.epochs, config.batch_size, config.g_lr, config.d_lr, config.beta_1, config.noise_dim) == \
+        (150, 256, 2e-4, 2e-4, 0.9, 100)
+    assert config.run_name == "cgan-fashion_mnist" and str(config.run_dir) == "logs/cgan-fashion_mnist"
+    assert make_config("gan").batch_size == 64
+
+
+def test_lr_sets_both_rates_and_separate_rates_win():
+    config = make_config("gan", lr=1e-3, d_lr=4e-4)
+    assert (config.g_lr, config.d_lr) == (1e-3, 4e-4)
+
+
+def test_a_random_seed_is_chosen_and_recorded():
+    seeds = {make_config("gan").seed for _ in range(5)}
+    assert len(seeds) > 1 and all(isinstance(s, int) for s in seeds)
+
+
+def test_config_json_round_trip(tmp_path):
+    config = with_data_shape(make_config("cgan", seed=3))
+    config.save(tmp_path / "config.json")
+    assert Config.load(tmp_path / "config.json") == config
+
+
+@pytest.mark.parametrize("options,message", [
+    (dict(epochs=0), "epochs must be a positive integer, got 0"),
+    (dict(batch_size=2.5), "batch_size must be a positive integer, got 2.5"),
+    (dict(lr=-1.0), "g_lr must be positive, got -1.0"),
+    (dict(beta_1=1.0), r"beta_1 must lie in \[0, 1\), got 1.0"),
+    (dict(loss="wgan"), "unknown loss 'wgan'; valid choices: ns"),
+    (dict(run_name="a/b"), "run_name must be a plain directory name, got 'a/b'"),
+])
+def test_invalid_values_are_named(options, message):
+    with pytest.raises(UserError, match=message):
+        make_config("gan", **options)
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda c: c.update(epochs="ten"), "config.json: epochs must be a positive integer, got 'ten'"),
+    (lambda c: c.update(model="vae"), "unknown model 'vae'; valid choices: cgan, gan"),
+    (lambda c: c.update(colour=True), r"config.json: unknown entries \['colour'\]"),
+    (lambda c: c.pop("seed"), "config.json: .*missing 1 required .*'seed'"),
+])
+def test_hand_edited_config_json_is_refused_clearly(tmp_path, edit, message):
+    values = json.loads(json.dumps(with_data_shape(make_config("gan", seed=1)).__dict__))
+    edit(values)
+    (tmp_path / "config.json").write_text(json.dumps(values))
+    with pytest.raises(UserError, match=message):
+        Config.load(tmp_path / "config.json")
+
+
+def test_unreadable_config_json_is_refused(tmp_path):
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(UserError, match="cannot read .*config.json"):
+        Config.load(tmp_path / "config.json")

@@ -1,0 +1,48 @@
+"""The one shared train step, for every registered model, on tiny data."""
+
+import numpy as np
+import pytest
+
+from conftest import make_digits, with_data_shape
+from tfganzoo import models, training
+from tfganzoo.config import make_config
+
+
+def tiny_gan(name, **options):
+    return training.compile_gan(with_data_shape(make_config(name, batch_size=8, seed=1, noise_dim=16, **options)))
+
+
+def batch(size=8):
+    images, labels = make_digits(size, seed=4)
+    return (images[..., None] / 127.5 - 1).astype(np.float32), labels.astype(np.int64)
+
+
+@pytest.mark.parametrize("name", sorted(models.MODELS))
+def test_one_step_updates_every_variable_and_logs_probabilities(name):
+    gan = tiny_gan(name)
+    before = {v.path: np.array(v) for v in gan.generator.trainable_variables + gan.discriminator.trainable_variables}
+    logs = gan.train_on_batch(*batch(), return_dict=True)
+    assert set(logs) == {"Real_P", "Fake_P", "Gen_loss", "Dis_loss"}
+    assert all(np.isfinite(value) for value in logs.values())
+    assert 0 <= logs["Real_P"] <= 1 and 0 <= logs["Fake_P"] <= 1
+    after = {v.path: np.array(v) for v in gan.generator.trainable_variables + gan.discriminator.trainable_variables}
+    unchanged = [path for path in before if np.array_equal(before[path], after[path])]
+    assert not unchanged, f"variables the step never updated: {unchanged}"
+
+
+def test_logged_real_p_is_the_discriminators_mean_probability_on_the_real_batch():
+    # With a learning rate of ~0 the discriminator stays put, so its probabilities on the same real batch
+    # after the step must equal what the step logged: real images went to the "real" term.
+    gan = tiny_gan("gan", lr=1e-12)
+    images, labels = batch()
+    logs = gan.train_on_batch(images, labels, return_dict=True)
+    real_p = float(np.mean(1 / (1 + np.exp(-np.asarray(gan.discriminate(images, labels, training=True)["logits"])))))
+    assert logs["Real_P"] == pytest.approx(real_p, abs=1e-4)
+    assert logs["Dis_loss"] > 0 and logs["Gen_loss"] > 0
+
+
+def test_conditional_generator_depends_on_the_label():
+    gan = tiny_gan("cgan")
+    noise = np.random.default_rng(0).standard_normal((2, 16)).astype(np.float32)
+    images = np.asarray(gan.generate({"noise": noise[[0, 0]]}, np.array([1, 7])))
+    assert not np.allclose(images[0], images[1])
