@@ -1,7 +1,13 @@
-"""Sample from a trained run: `python sample.py --run_dir=logs/cgan-mnist --num=64 --output=grid.png`.
+"""Sample from a trained run.
 
-`--output` ending in .png writes a grid; ending in .npz writes `images` (uint8 [N, H, W, C]) and, for
-conditional models, `labels`. The same weights and --seed always give the same samples.
+    python sample.py --run_dir=logs/cgan-mnist --num=64 --output=grid.png          # grid (classes in columns)
+    python sample.py --run_dir=logs/cgan-mnist --num=64 --label=7 --output=sevens.png
+    python sample.py --run_dir=logs/cgan-mnist --num=1000 --output=samples.npz      # images (+ labels)
+    python sample.py --run_dir=logs/infogan-mnist --mode=traversal --traverse=0 --output=traversal.png
+    python sample.py --run_dir=logs/dcgan-mnist --mode=interpolation --num=10 --output=walk.gif
+    python sample.py --run_dir=logs/dcgan-mnist --export=exported/                  # SavedModel
+
+The same weights and --seed always give the same samples.
 """
 
 import os
@@ -13,17 +19,24 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
 
-from tfganzoo import images, sampling  # noqa: E402
+from tfganzoo import export, images, sampling  # noqa: E402
 from tfganzoo.errors import UserError  # noqa: E402
 from tfganzoo.files import atomic_path  # noqa: E402
 
 flags.DEFINE_string("run_dir", None, "Run directory written by train.py (holds config.json).", required=True)
-flags.DEFINE_integer("num", 64, "How many samples.", lower_bound=1)
+flags.DEFINE_enum("mode", "grid", ["grid", "traversal", "interpolation"],
+                  "grid: --num samples; traversal: infogan code sweeps; interpolation: --num steps between "
+                  "the latents of --seed and --seed + 1.")
+flags.DEFINE_integer("num", 64, "Samples (grid) or steps (interpolation, traversal columns).", lower_bound=1)
 flags.DEFINE_integer("label", None, "Class to generate (conditional models); default: every class in turn.")
-flags.DEFINE_string("output", None, "Output file: .png (a grid) or .npz (the images).", required=True)
-flags.DEFINE_integer("seed", 0, "Seed of the noise.")
+flags.DEFINE_string("code", None, "infogan: fix codes, e.g. 'cat=3,c0=0.5' (c<i>: continuous code i).")
+flags.DEFINE_integer("traverse", 0, "traversal: which continuous code to sweep from -2 to 2 (0-based).")
+flags.DEFINE_string("output", None, "Output: .png (grid), .npz (images and labels), .gif (interpolation).")
+flags.DEFINE_string("export", None, "Also write the generator as a TensorFlow SavedModel to this new directory.")
+flags.DEFINE_integer("seed", 0, "Seed of the latents.")
 flags.DEFINE_string("weights", None, "Generator weights file (default: the run's final, else latest).")
 FLAGS = flags.FLAGS
+SUFFIXES = {"grid": (".png", ".npz"), "traversal": (".png", ".npz"), "interpolation": (".png", ".npz", ".gif")}
 
 
 def choose_labels(gan, num, label):
@@ -39,10 +52,26 @@ def choose_labels(gan, num, label):
     return np.full(num, label)
 
 
+def inputs_for_mode(gan):
+    """(latent, labels, grid columns) for --mode."""
+    if FLAGS.mode == "traversal":
+        latent, columns = sampling.traversal(gan, FLAGS.traverse, FLAGS.num, FLAGS.seed)
+        return latent, None, columns
+    if FLAGS.mode == "interpolation":
+        latent = sampling.interpolation(gan, FLAGS.num, FLAGS.seed)
+        labels = None if not gan.conditional else np.full(FLAGS.num, FLAGS.label or 0)
+        return latent, labels, FLAGS.num
+    labels = choose_labels(gan, FLAGS.num, FLAGS.label)
+    columns = gan.num_classes if labels is not None and FLAGS.label is None else None
+    return gan.fixed_latent(FLAGS.num, FLAGS.seed), labels, columns
+
+
 def write(output, samples, labels, columns):
     output = Path(output)
     if output.suffix == ".png":
         images.save_png(output, images.tile(samples, columns))
+    elif output.suffix == ".gif":
+        images.save_gif(output, samples)
     else:
         arrays = {"images": samples} if labels is None else {"images": samples, "labels": labels}
         with atomic_path(output) as tmp, open(tmp, "wb") as f:
@@ -52,16 +81,22 @@ def write(output, samples, labels, columns):
 def main(argv):
     del argv
     try:
-        if Path(FLAGS.output).suffix not in (".png", ".npz"):
-            raise UserError(f"--output={FLAGS.output} must end in .png or .npz")
+        if FLAGS.output is None and FLAGS.export is None:
+            raise UserError("give --output=FILE (samples), --export=DIR (SavedModel), or both")
+        if FLAGS.output is not None and Path(FLAGS.output).suffix not in SUFFIXES[FLAGS.mode]:
+            raise UserError(f"--output={FLAGS.output}: --mode={FLAGS.mode} writes {', '.join(SUFFIXES[FLAGS.mode])}")
         _, gan = sampling.load_run(FLAGS.run_dir, FLAGS.weights)
-        labels = choose_labels(gan, FLAGS.num, FLAGS.label)
-        samples = sampling.generate(gan, sampling.latent_noise(FLAGS.num, gan.noise_dim, FLAGS.seed), labels)
-        columns = gan.num_classes if labels is not None and FLAGS.label is None else None
-        write(FLAGS.output, samples, labels, columns)
+        if FLAGS.output is not None:
+            latent, labels, columns = inputs_for_mode(gan)
+            if FLAGS.code:
+                latent = sampling.fix_codes(gan, latent, FLAGS.code)
+            write(FLAGS.output, sampling.generate(gan, latent, labels), labels, columns)
+            print(f"Wrote {len(latent['noise'])} samples to {FLAGS.output}")
+        if FLAGS.export is not None:
+            export.export_generator(gan, FLAGS.export)
+            print(f"Exported the generator to {FLAGS.export}")
     except UserError as e:
         raise SystemExit(f"sample.py: error: {e}")
-    print(f"Wrote {FLAGS.num} samples to {FLAGS.output}")
 
 
 if __name__ == "__main__":

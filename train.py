@@ -18,8 +18,11 @@ PER_MODEL = "(default: the model's own, see README)"
 
 flags.DEFINE_enum("model", "cgan", sorted(models.MODELS), "Which GAN to train.")
 flags.DEFINE_enum("dataset", "mnist", sorted(datasets.DATASETS), "Which dataset to train on.")
-flags.DEFINE_string("data_path", None, "Local data: a directory of MNIST-format IDX files or a Keras .npz.")
+flags.DEFINE_string("data_path", None, "Local data: a directory of MNIST-format IDX files or a Keras .npz; for "
+                    "--dataset=folder a directory of PNG/JPEG images (sub-directories = classes).")
 flags.DEFINE_string("data_dir", None, "TFDS data directory (where TFDS caches downloaded datasets).")
+flags.DEFINE_integer("image_size", None, "Resize colour images to this square side (celeb_a: 64, folder: 64).",
+                     lower_bound=1)
 flags.DEFINE_enum("loss", "ns", sorted(losses.LOSSES), "Adversarial loss.")
 flags.DEFINE_integer("epochs", None, f"Training epochs {PER_MODEL}.", lower_bound=1)
 flags.DEFINE_integer("batch_size", None, f"Batch size {PER_MODEL}.", lower_bound=1)
@@ -37,6 +40,10 @@ flags.DEFINE_string("weights_dir", None, "Where weights are saved (default: <run
 flags.DEFINE_integer("save_every", 15, "Save both networks' weights every this many epochs.", lower_bound=1)
 flags.DEFINE_integer("seed", None, "Random seed (default: a random one, recorded in config.json).")
 flags.DEFINE_bool("jit_compile", False, "Compile the train step with XLA.")
+flags.DEFINE_integer("num_categorical", 10, "infogan: values of the categorical code.", lower_bound=1)
+flags.DEFINE_integer("num_continuous", 2, "infogan: continuous codes, uniform on [-1, 1].", lower_bound=1)
+flags.DEFINE_float("info_weight", 1.0, "infogan: lambda, weight of the mutual-information term.", lower_bound=0)
+flags.DEFINE_float("class_weight", 1.0, "acgan: weight of the class log-likelihood term.", lower_bound=0)
 # The tutorial's spellings.
 flags.DEFINE_alias("BATCH_SIZE", "batch_size")
 flags.DEFINE_alias("LOG_PATH", "log_dir")
@@ -45,7 +52,7 @@ flags.DEFINE_alias("MODEL_PATH", "weights_dir")
 FLAGS = flags.FLAGS
 CONFIG_FLAGS = ("data_path", "data_dir", "loss", "epochs", "batch_size", "lr", "g_lr", "d_lr", "beta_1", "beta_2",
                 "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir", "save_every", "seed",
-                "jit_compile")
+                "jit_compile", "image_size", "num_categorical", "num_continuous", "info_weight", "class_weight")
 
 
 def main(argv):

@@ -35,6 +35,11 @@ class Config:
     weights_dir: str | None = None  # None: <run_dir>/weights
     save_every: int = 15
     jit_compile: bool = False
+    image_size: int | None = None  # side colour images are resized to (celeb_a, folder); None: the dataset's
+    num_categorical: int = 10  # infogan: values of its categorical code
+    num_continuous: int = 2  # infogan: number of continuous codes, uniform on [-1, 1]
+    info_weight: float = 1.0  # infogan: lambda, weight of the mutual-information term
+    class_weight: float = 1.0  # acgan: weight of the class log-likelihood term
     image_shape: tuple | None = None  # from the data
     num_classes: int | None = None  # from the data
 
@@ -98,13 +103,17 @@ def validate(config, source=""):
     models.get_model(config.model)
     datasets.get_dataset(config.dataset)
     losses.get_loss(config.loss)
-    for name in ("epochs", "batch_size", "noise_dim", "save_every", "steps_per_epoch"):
+    optional = ("steps_per_epoch", "image_size")
+    for name in ("epochs", "batch_size", "noise_dim", "save_every", "num_categorical", "num_continuous") + optional:
         value = getattr(config, name)
-        if not _positive(value, int) and not (name == "steps_per_epoch" and value is None):
+        if not _positive(value, int) and not (name in optional and value is None):
             raise UserError(f"{source}{name} must be a positive integer, got {value!r}")
     for name in ("g_lr", "d_lr"):
         if not _positive(getattr(config, name)):
             raise UserError(f"{source}{name} must be positive, got {getattr(config, name)!r}")
+    for name in ("info_weight", "class_weight"):
+        if not _positive(getattr(config, name)) and getattr(config, name) != 0:
+            raise UserError(f"{source}{name} must be zero or positive, got {getattr(config, name)!r}")
     for name in ("beta_1", "beta_2"):
         if not 0 <= getattr(config, name) < 1:
             raise UserError(f"{source}{name} must lie in [0, 1), got {getattr(config, name)!r}")

@@ -1,12 +1,14 @@
 """Named image datasets, read from local files when possible, as tf.data pipelines of (image, label).
 
-Images are uint8 [N, H, W, C] in memory and scaled to float32 in [-1, 1] (the generators' tanh range) by the
-pipeline; labels are int64 class indices.
+Images are uint8 [H, W, C] until the pipeline scales them to float32 in [-1, 1] (the generators' tanh
+range); labels are int64 class indices. Small grayscale sets are held in memory once; colour sets (TFDS,
+image folders) are decoded on the fly, in parallel, so no decoded copy of the whole set is ever held.
 
 Where a dataset comes from, in order: `--data_path` (a directory of MNIST-format IDX files, gzipped or not,
 or a Keras-style .npz); the dataset's known local places (Debian's dataset-fashion-mnist package, Keras's
 download cache); a copy TFDS already prepared in `--data_dir`; a TFDS download, tried only after a quick check
 that its server can be reached, so an offline machine fails in seconds with advice rather than minutes.
+`folder` is a user's directory of PNG/JPEG files, one sub-directory per class when it has them.
 """
 
 import dataclasses
@@ -16,6 +18,7 @@ import socket
 import struct
 import threading
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -26,41 +29,52 @@ DIGITS = tuple(str(d) for d in range(10))
 FASHION = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
 
+CIFAR10 = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
 @dataclasses.dataclass(frozen=True)
 class DatasetSpec:
-    tfds_name: str
-    class_names: tuple
-    local_paths: tuple  # searched in order: IDX directories or .npz files
-    download_host: str  # where TFDS fetches it from; probed before a download is tried
+    tfds_name: str | None  # None: only from --data_path
+    class_names: tuple | None  # None: from the data (image folders)
+    local_paths: tuple = ()  # searched in order: IDX directories or .npz files
+    download_host: str = "storage.googleapis.com"  # where TFDS fetches it from; probed before a download
+    stream: bool = False  # decode TFDS records on the fly (colour sets) instead of loading arrays
+    crop: int | None = None  # central square crop before resizing (CelebA's 178x218 faces -> 140x140)
+    default_size: int | None = None  # side the images are resized to when --image_size is not given
 
 
 DATASETS = {
-    "mnist": DatasetSpec("mnist", DIGITS, ("~/.keras/datasets/mnist.npz", "/usr/share/datasets/mnist"),
-                         "storage.googleapis.com"),
+    "mnist": DatasetSpec("mnist", DIGITS, ("~/.keras/datasets/mnist.npz", "/usr/share/datasets/mnist")),
     "fashion_mnist": DatasetSpec("fashion_mnist", FASHION,
                                  ("/usr/share/datasets/fashion-mnist", "~/.keras/datasets/fashion-mnist"),
                                  "fashion-mnist.s3-website.eu-central-1.amazonaws.com"),
+    "cifar10": DatasetSpec("cifar10", CIFAR10, download_host="www.cs.toronto.edu", stream=True),
+    "celeb_a": DatasetSpec("celeb_a", ("face",), download_host="drive.google.com", stream=True, crop=140,
+                           default_size=64),
+    "folder": DatasetSpec(None, None, default_size=64),
 }
 SPLITS = {"train": "train", "test": "t10k"}  # split name -> IDX file prefix
 
 
 @dataclasses.dataclass(frozen=True)
 class ImageData:
-    images: np.ndarray  # uint8 [N, H, W, C]
-    labels: np.ndarray  # int64 [N]
+    """A split of a dataset: in memory (`images`, `labels`) or decoded on the fly (`stream`)."""
+
     class_names: tuple
     source: str  # where it was read from, for the log
+    image_shape: tuple
+    num_examples: int
+    images: np.ndarray | None = None  # uint8 [N, H, W, C]
+    labels: np.ndarray | None = None  # int64 [N]
+    stream: Callable | None = None  # seed -> tf.data.Dataset of one shuffled pass of (uint8 image, label)
 
     @property
     def num_classes(self):
         return len(self.class_names)
 
-    @property
-    def image_shape(self):
-        return tuple(self.images.shape[1:])
-
     def __len__(self):
-        return len(self.images)
+        return self.num_examples
 
 
 def get_dataset(name):
@@ -69,11 +83,21 @@ def get_dataset(name):
     return DATASETS[name]
 
 
-def load(name, split="train", data_path=None, data_dir=None):
-    """Loads split "train" or "test" of dataset `name` as an ImageData. Raises UserError when it can't."""
+def load(name, split="train", data_path=None, data_dir=None, image_size=None):
+    """Loads split "train" or "test" of dataset `name` as an ImageData. Raises UserError when it can't.
+
+    `image_size` resizes colour sets (CelebA, image folders) to image_size x image_size.
+    """
     spec = get_dataset(name)
     if split not in SPLITS:
         raise unknown_choice("split", split, SPLITS)
+    size = image_size or spec.default_size
+    if name == "folder":
+        if data_path is None:
+            raise UserError("--dataset=folder needs --data_path=DIR, a directory of PNG/JPEG images")
+        return read_folder(Path(data_path), size)
+    if spec.stream and data_path is None:
+        return _stream_tfds(name, spec, split, data_dir, size)
     if data_path is not None:
         if not Path(data_path).exists():
             raise UserError(f"--data_path={data_path} does not exist")
@@ -89,6 +113,7 @@ def load(name, split="train", data_path=None, data_dir=None):
 
 
 def _validated(name, spec, images, labels, source):
+    """ImageData of arrays after checking their shapes and labels (uint8 images, int64 labels)."""
     if images.ndim == 3:
         images = images[..., np.newaxis]
     if images.ndim != 4 or images.shape[-1] not in (1, 3):
@@ -98,7 +123,8 @@ def _validated(name, spec, images, labels, source):
     if len(labels) and (labels.min() < 0 or labels.max() >= len(spec.class_names)):
         raise UserError(f"{source}: labels run from {labels.min()} to {labels.max()}, "
                         f"but {name} has classes 0..{len(spec.class_names) - 1}")
-    return ImageData(images.astype(np.uint8), labels.astype(np.int64), spec.class_names, source)
+    return ImageData(spec.class_names, source, tuple(images.shape[1:]), len(images),
+                     images=images.astype(np.uint8), labels=labels.astype(np.int64))
 
 
 # ----- local files -----
@@ -157,8 +183,47 @@ def _read_npz(path, split):
     return images, labels
 
 
+# ----- a user's image folder -----
+def _images_in(directory):
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def read_folder(directory, size):
+    """PNG/JPEG files of `directory` as a stream, each cropped to a central square and resized to size x size
+    RGB. Sub-directories holding images are the classes (sorted by name); without any, one class."""
+    if not directory.is_dir():
+        raise UserError(f"--data_path={directory} is not a directory")
+    class_dirs = [d for d in sorted(directory.iterdir()) if d.is_dir() and _images_in(d)]
+    if class_dirs and _images_in(directory):
+        raise UserError(f"{directory} mixes images with class sub-directories; move the loose images into one")
+    if class_dirs:
+        class_names = tuple(d.name for d in class_dirs)
+        files = [(str(f), k) for k, d in enumerate(class_dirs) for f in _images_in(d)]
+    else:
+        class_names = (directory.name,)
+        files = [(str(f), 0) for f in _images_in(directory)]
+    if not files:
+        raise UserError(f"--data_path={directory} holds no {'/'.join(IMAGE_SUFFIXES)} images")
+    paths = tf.constant([f for f, _ in files])
+    labels = tf.constant([k for _, k in files], tf.int64)
+
+    def example(path, label):
+        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+        return square_resize(image, size), label
+
+    def stream(seed):
+        ds = tf.data.Dataset.from_tensor_slices((paths, labels))
+        ds = ds.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.map(example, num_parallel_calls=tf.data.AUTOTUNE)
+        # A file that does not decode is skipped with a logged warning naming the error.
+        return ds.ignore_errors(log_warning=True)
+
+    return ImageData(class_names, str(directory), (size, size, 3), len(files), stream=stream)
+
+
 # ----- TFDS -----
-def _read_tfds(name, spec, split, data_dir):
+def _tfds_builder(name, spec, data_dir):
+    """A prepared TFDS builder, downloading only after checking that the server can be reached."""
     import tensorflow_datasets as tfds  # slow to import; only needed when no local copy exists
 
     builder = tfds.builder(spec.tfds_name, data_dir=data_dir, try_gcs=False)
@@ -171,8 +236,40 @@ def _read_tfds(name, spec, split, data_dir):
                 f"directory of MNIST-format IDX .gz files or a Keras-style .npz"
                 + (" (Debian: apt-get install dataset-fashion-mnist)" if name == "fashion_mnist" else ""))
         builder.download_and_prepare()
+    return builder
+
+
+def _read_tfds(name, spec, split, data_dir):
+    import tensorflow_datasets as tfds
+
+    builder = _tfds_builder(name, spec, data_dir)
     images, labels = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1, as_supervised=True))
     return images, labels, f"TFDS {spec.tfds_name} in {builder.data_dir_root}"
+
+
+def _stream_tfds(name, spec, split, data_dir, size):
+    """A colour TFDS split read record by record: cropped, resized and decoded in parallel, never all at once."""
+    import tensorflow_datasets as tfds
+
+    builder = _tfds_builder(name, spec, data_dir)
+    features = builder.info.features
+    has_label = "label" in features
+    shape = features["image"].shape
+    channels = shape[-1]
+    side = size or shape[0]
+
+    def example(features):
+        image = square_resize(features["image"], side, spec.crop)
+        return image, features["label"] if has_label else tf.constant(0, tf.int64)
+
+    def stream(seed):
+        read_config = tfds.ReadConfig(shuffle_seed=seed)
+        ds = builder.as_dataset(split=split, shuffle_files=True, read_config=read_config)
+        ds = ds.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
+        return ds.map(example, num_parallel_calls=tf.data.AUTOTUNE)
+
+    return ImageData(spec.class_names, f"TFDS {spec.tfds_name} in {builder.data_dir_root}", (side, side, channels),
+                     builder.info.splits[split].num_examples, stream=stream)
 
 
 def _reachable(host, timeout=10.0):
@@ -198,16 +295,31 @@ def to_model_range(images):
     return tf.cast(images, tf.float32) / 127.5 - 1.0
 
 
+def square_resize(image, side, crop=None):
+    """uint8 [H, W, C] -> uint8 [side, side, C]: a central square (of `crop` pixels, or the shorter side),
+    resized with antialiasing."""
+    height, width = tf.shape(image)[0], tf.shape(image)[1]
+    crop = tf.minimum(tf.minimum(height, width), crop) if crop else tf.minimum(height, width)
+    image = tf.image.crop_to_bounding_box(image, (height - crop) // 2, (width - crop) // 2, crop, crop)
+    image = tf.image.resize(image, (side, side), antialias=True)
+    return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
+
+
 def train_pipeline(data, batch_size, seed):
     """An endless, shuffled, batched and prefetched tf.data pipeline of (images in [-1, 1], labels).
 
     Batches are full (the remainder of an epoch is dropped) so every step sees `batch_size` examples; one
-    epoch is `len(data) // batch_size` steps.
+    epoch is `len(data) // batch_size` steps. In-memory data is shuffled by index, so the pipeline holds no
+    second copy of the images.
     """
     if len(data) < batch_size:
         raise UserError(f"--batch_size={batch_size} is larger than the dataset ({len(data)} examples)")
-    ds = tf.data.Dataset.from_tensor_slices((data.images, data.labels))
-    ds = ds.shuffle(len(data), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=True)
+    if data.images is not None:
+        images, labels = tf.constant(data.images), tf.constant(data.labels)
+        ds = tf.data.Dataset.range(len(data)).shuffle(len(data), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.batch(batch_size, drop_remainder=True)
+        ds = ds.map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
+    else:
+        ds = data.stream(seed).batch(batch_size, drop_remainder=True)
     ds = ds.map(lambda x, y: (to_model_range(x), y), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.repeat().prefetch(tf.data.AUTOTUNE)

@@ -1,5 +1,6 @@
 """One GAN base class with the one shared `train_step`; variants override small hooks, never the step."""
 
+import numpy as np
 import tensorflow as tf
 import keras
 from keras import ops
@@ -69,6 +70,15 @@ class GAN(keras.Model):
 
     def generator_inputs(self, latent, labels):
         return latent["noise"]
+
+    def latent_spec(self):
+        """{name: (shape without batch, dtype)} of the latent inputs, for serving signatures."""
+        return {"noise": ((self.noise_dim,), "float32")}
+
+    def fixed_latent(self, num, seed):
+        """`num` latents as numpy arrays, the same for the same seed (for sampling outside training)."""
+        rng = np.random.default_rng(seed)
+        return {"noise": rng.standard_normal((num, self.noise_dim)).astype(np.float32)}
 
     def discriminator_inputs(self, images, labels):
         return images
@@ -146,3 +156,67 @@ class ConditionalGAN(GAN):
 
     def discriminator_inputs(self, images, labels):
         return [images, self.one_hot(labels)]
+
+
+class ACGAN(ConditionalGAN):
+    """AC-GAN (Odena et al. 2017): the generator takes the class, the discriminator sees only the image and
+    predicts its class ("class_logits" [B, K]); both players add the class log-likelihood of real and
+    generated images to their objectives (the generator only the generated one's, which it controls)."""
+
+    def __init__(self, *args, class_weight=1.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.class_weight = class_weight
+
+    def discriminator_inputs(self, images, labels):
+        return images
+
+    def discriminator_extra_loss(self, real_out, fake_out, latent, labels):
+        return self.class_weight * (losses.acgan_class_loss(real_out["class_logits"], labels)
+                                    + losses.acgan_class_loss(fake_out["class_logits"], labels))
+
+    def generator_extra_loss(self, fake_out, latent, labels):
+        return self.class_weight * losses.acgan_class_loss(fake_out["class_logits"], labels)
+
+
+class InfoGAN(GAN):
+    """InfoGAN (Chen et al. 2016): the generator also takes latent codes, one categorical code of
+    `num_categorical` values and `num_continuous` codes uniform on [-1, 1]; a Q head on the discriminator
+    body predicts them from generated images, and both the generator and Q minimise
+    info_weight * (the negated mutual-information lower bound)."""
+
+    def __init__(self, *args, num_categorical=10, num_continuous=2, info_weight=1.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.num_categorical = num_categorical
+        self.num_continuous = num_continuous
+        self.info_weight = info_weight
+
+    def sample_latent(self, batch_size):
+        return {**super().sample_latent(batch_size),
+                "categorical": keras.random.randint((batch_size,), 0, self.num_categorical, seed=self.seed_generator),
+                "continuous": keras.random.uniform((batch_size, self.num_continuous), -1.0, 1.0,
+                                                   seed=self.seed_generator)}
+
+    def latent_spec(self):
+        return {**super().latent_spec(), "categorical": ((), "int32"),
+                "continuous": ((self.num_continuous,), "float32")}
+
+    def fixed_latent(self, num, seed):
+        rng = np.random.default_rng([seed, 1])  # independent of the noise stream of the same seed
+        return {**super().fixed_latent(num, seed),
+                "categorical": rng.integers(0, self.num_categorical, num).astype(np.int32),
+                "continuous": rng.uniform(-1, 1, (num, self.num_continuous)).astype(np.float32)}
+
+    def generator_inputs(self, latent, labels):
+        categorical = ops.one_hot(ops.cast(latent["categorical"], "int32"), self.num_categorical)
+        codes = ops.concatenate([categorical, ops.cast(latent["continuous"], "float32")], axis=-1)
+        return [latent["noise"], codes]
+
+    def _information_loss(self, fake_out, latent):
+        return self.info_weight * losses.infogan_mutual_information_loss(
+            fake_out, latent["categorical"], latent["continuous"])
+
+    def discriminator_extra_loss(self, real_out, fake_out, latent, labels):
+        return self._information_loss(fake_out, latent)
+
+    def generator_extra_loss(self, fake_out, latent, labels):
+        return self._information_loss(fake_out, latent)

@@ -36,3 +36,13 @@ def save_png(path, grid):
             mpimg.imsave(tmp, grid[..., 0], cmap="gray", vmin=0, vmax=255, format="png")
         else:
             mpimg.imsave(tmp, grid, format="png")
+
+
+def save_gif(path, frames, scale=4, milliseconds=120):
+    """Writes uint8 images [N, H, W, C] as a looping animated GIF, each pixel scaled up `scale` times."""
+    from PIL import Image
+
+    frames = np.repeat(np.repeat(frames, scale, axis=1), scale, axis=2)
+    pictures = [Image.fromarray(frame[..., 0] if frame.shape[-1] == 1 else frame) for frame in frames]
+    with atomic_path(path) as tmp:
+        pictures[0].save(tmp, format="GIF", save_all=True, append_images=pictures[1:], duration=milliseconds, loop=0)

@@ -8,6 +8,7 @@ probabilities keeps the log terms numerically stable; the tutorial's sigmoid out
 """
 
 import dataclasses
+import math
 from typing import Callable
 
 from keras import ops
@@ -27,6 +28,36 @@ def ns_generator_loss(fake_logits):
 def ns_discriminator_loss(real_logits, fake_logits):
     """-E[log D(x)] - E[log(1 - D(G(z)))]: binary cross-entropy, real labelled 1 and fake 0 (summed)."""
     return ops.mean(ops.softplus(-real_logits)) + ops.mean(ops.softplus(fake_logits))
+
+
+# ----- auxiliary terms, added by the AC-GAN and InfoGAN hooks -----
+
+# Odena et al. 2017, "Conditional Image Synthesis with Auxiliary Classifier GANs", eq. 2 (L_C, negated).
+def acgan_class_loss(class_logits, labels):
+    """-E[log P(C = c | X)]: softmax cross-entropy of class logits [B, K] against int labels [B]."""
+    return ops.mean(ops.sparse_categorical_crossentropy(ops.cast(labels, "int32"), class_logits, from_logits=True))
+
+
+HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+# Chen et al. 2016, "InfoGAN", eq. 4-5: the variational lower bound L_I, negated (up to the constant H(c)).
+def infogan_mutual_information_loss(q, categorical, continuous):
+    """-E[log Q(c | G(z, c))] for one categorical code and a factored Gaussian over the continuous codes.
+
+    Args:
+      q: the Q head's outputs: "code_logits" [B, K], "code_mean" [B, M], "code_log_std" [B, M].
+      categorical: int [B], the categorical code the images were generated from.
+      continuous: float [B, M], the continuous codes they were generated from.
+    Returns:
+      cross-entropy of the categorical code + Gaussian negative log-likelihood of the continuous codes
+      (summed over the M codes), both averaged over the batch.
+    """
+    cross_entropy = acgan_class_loss(q["code_logits"], categorical)
+    log_std = q["code_log_std"]
+    z = (continuous - q["code_mean"]) * ops.exp(-log_std)
+    nll = ops.sum(HALF_LOG_2PI + log_std + 0.5 * ops.square(z), axis=-1)
+    return cross_entropy + ops.mean(nll)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -9,6 +9,7 @@ import numpy as np
 from tfganzoo import images, models
 from tfganzoo.config import Config
 from tfganzoo.errors import UserError
+from tfganzoo.gan import InfoGAN
 
 GENERATOR_FINAL = "generator.weights.h5"
 GENERATOR_EPOCH = re.compile(r"generator_epoch_(\d+)\.weights\.h5")
@@ -52,29 +53,95 @@ def load_run(run_dir, weights=None):
     return config, gan
 
 
-def latent_noise(num, noise_dim, seed):
-    """`num` noise vectors ~ N(0, I), float32 [num, noise_dim], the same for the same seed."""
-    return np.random.default_rng(seed).standard_normal((num, noise_dim)).astype(np.float32)
+def take(latent, index):
+    """The entries `index` (a slice or an index array) of every array in a latent dict."""
+    return {name: value[index] for name, value in latent.items()}
 
 
-def generate(gan, noise, labels=None, batch_size=500):
-    """uint8 images [N, H, W, C] from noise [N, noise_dim] (and int labels [N] for conditional models)."""
+def generate(gan, latent, labels=None, batch_size=500):
+    """uint8 images [N, H, W, C] from a latent dict of numpy arrays [N, ...] (see GAN.fixed_latent) and, for
+    conditional models, int labels [N]."""
+    num = len(latent["noise"])
     chunks = []
-    for start in range(0, len(noise), batch_size):
-        latent = {"noise": noise[start:start + batch_size]}
-        chunk_labels = None if labels is None else labels[start:start + batch_size]
-        chunks.append(np.asarray(gan.generate(latent, chunk_labels, training=False)))
+    for start in range(0, num, batch_size):
+        part = slice(start, start + batch_size)
+        chunk_labels = None if labels is None else labels[part]
+        chunks.append(np.asarray(gan.generate(take(latent, part), chunk_labels, training=False)))
     return images.to_uint8(np.concatenate(chunks))
 
 
-def class_grid_inputs(gan, rows, seed):
-    """Inputs for the training-time grid: conditional models get `rows` rows x one column per class, each
-    row sharing its noise across the classes; unconditional ones a `rows` x `rows` grid.
+def training_grid(gan, seed, rows=20):
+    """Inputs of the grid drawn after every epoch: (latent, labels or None, columns).
 
-    Returns (noise [N, noise_dim], labels [N] or None, columns).
+    Conditional models: `rows` rows x one column per class, each row one noise vector across the classes.
+    InfoGAN: one row per value of the categorical code, 10 noise vectors as columns, continuous codes 0.
+    Others: 10 x 10.
     """
-    if not gan.conditional:
-        return latent_noise(rows * rows, gan.noise_dim, seed), None, rows
-    noise = np.repeat(latent_noise(rows, gan.noise_dim, seed), gan.num_classes, axis=0)
-    labels = np.tile(np.arange(gan.num_classes), rows)
-    return noise, labels, gan.num_classes
+    if gan.conditional:
+        latent = take(gan.fixed_latent(rows, seed), np.repeat(np.arange(rows), gan.num_classes))
+        return latent, np.tile(np.arange(gan.num_classes), rows), gan.num_classes
+    if isinstance(gan, InfoGAN):
+        latent = take(gan.fixed_latent(10, seed), np.tile(np.arange(10), gan.num_categorical))
+        latent["categorical"] = np.repeat(np.arange(gan.num_categorical), 10).astype(np.int32)
+        latent["continuous"] = np.zeros_like(latent["continuous"])
+        return latent, None, 10
+    return gan.fixed_latent(100, seed), None, 10
+
+
+def traversal(gan, code, steps, seed):
+    """InfoGAN traversal inputs: rows = values of the categorical code, columns = continuous code `code`
+    (0-based) swept from -2 to 2 in `steps` steps; one noise vector and the other codes (0) fixed.
+    Returns (latent, columns)."""
+    if not isinstance(gan, InfoGAN):
+        raise UserError("traversals need latent codes: only infogan runs have them")
+    if not 0 <= code < gan.num_continuous:
+        raise UserError(f"--traverse={code} is out of range; this run has continuous codes 0..{gan.num_continuous - 1}")
+    num = gan.num_categorical * steps
+    latent = take(gan.fixed_latent(1, seed), np.zeros(num, int))
+    latent["categorical"] = np.repeat(np.arange(gan.num_categorical), steps).astype(np.int32)
+    latent["continuous"] = np.zeros((num, gan.num_continuous), np.float32)
+    latent["continuous"][:, code] = np.tile(np.linspace(-2, 2, steps), gan.num_categorical)
+    return latent, steps
+
+
+def slerp(a, b, t):
+    """Spherical interpolation between vectors a and b at fractions t [T]: stays at the typical norm of
+    Gaussian noise, where linear interpolation would pass through unusually short vectors."""
+    omega = np.arccos(np.clip(np.dot(a / np.linalg.norm(a), b / np.linalg.norm(b)), -1, 1))
+    if omega < 1e-6:
+        return np.outer(1 - t, a) + np.outer(t, b)
+    return (np.outer(np.sin((1 - t) * omega), a) + np.outer(np.sin(t * omega), b)) / np.sin(omega)
+
+
+def interpolation(gan, steps, seed):
+    """Latents of `steps` points from the latent of `seed` to that of `seed + 1` (noise by slerp, continuous
+    codes linearly, the categorical code of the first)."""
+    start, end = gan.fixed_latent(1, seed), gan.fixed_latent(1, seed + 1)
+    latent = take(start, np.zeros(steps, int))
+    t = np.linspace(0, 1, steps)
+    latent["noise"] = slerp(start["noise"][0], end["noise"][0], t).astype(np.float32)
+    if "continuous" in latent:
+        latent["continuous"] = (np.outer(1 - t, start["continuous"][0]) + np.outer(t, end["continuous"][0])).astype(np.float32)
+    return latent
+
+
+def fix_codes(gan, latent, codes):
+    """Sets InfoGAN codes given as "cat=3,c0=0.5" (any subset; c<i> is continuous code i) in every latent."""
+    if not isinstance(gan, InfoGAN):
+        raise UserError("--code needs latent codes: only infogan runs have them")
+    latent = dict(latent)
+    for item in filter(None, codes.split(",")):
+        name, _, value = item.partition("=")
+        try:
+            if name == "cat":
+                if not 0 <= int(value) < gan.num_categorical:
+                    raise ValueError(f"categorical values run 0..{gan.num_categorical - 1}")
+                latent["categorical"] = np.full_like(latent["categorical"], int(value))
+            elif name.startswith("c") and name[1:].isdigit() and int(name[1:]) < gan.num_continuous:
+                latent["continuous"] = latent["continuous"].copy()
+                latent["continuous"][:, int(name[1:])] = float(value)
+            else:
+                raise ValueError(f"codes are cat, c0..c{gan.num_continuous - 1}")
+        except ValueError as e:
+            raise UserError(f"--code={codes}: bad entry {item!r} ({e})") from None
+    return latent

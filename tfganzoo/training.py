@@ -8,12 +8,9 @@ import keras
 from tfganzoo import callbacks, datasets, models
 from tfganzoo.errors import UserError
 
-GRID_ROWS = 20  # rows of the per-epoch sample grid (the tutorial's 20 x classes)
-
-
 def prepare(config):
     """Loads the data and returns (config with image_shape/num_classes filled, ImageData)."""
-    data = datasets.load(config.dataset, "train", config.data_path, config.data_dir)
+    data = datasets.load(config.dataset, "train", config.data_path, config.data_dir, config.image_size)
     config = dataclasses.replace(config, image_shape=data.image_shape, num_classes=data.num_classes)
     return config, data
 
@@ -30,11 +27,10 @@ def compile_gan(config):
 
 def make_callbacks(config, gan):
     run_dir = config.run_dir
-    rows = GRID_ROWS if gan.conditional else 10
     return [
         callbacks.LossCSV(run_dir / "loss.csv"),
         callbacks.EpochTensorBoard(run_dir / "tensorboard", write_graph=False, write_steps_per_second=False),
-        callbacks.SampleGrid(gan, run_dir / "samples", run_dir / "tensorboard" / "train", rows, config.seed),
+        callbacks.SampleGrid(gan, run_dir / "samples", run_dir / "tensorboard" / "train", config.seed),
         callbacks.PeriodicWeights(gan, config.weights_path(), config.save_every),
         callbacks.TrainingPlots(run_dir / "loss.csv", run_dir),
     ]

@@ -1,16 +1,20 @@
 """The model registry: one entry per GAN family, each a module with the same small interface.
 
 A model module defines DESCRIPTION, DEFAULTS (its hyperparameters, overridable by flags), GAN_CLASS (the
-`tfganzoo.gan.GAN` variant whose hooks it needs), build_generator(image_shape, num_classes, noise_dim) and
-build_discriminator(image_shape, num_classes).
+`tfganzoo.gan.GAN` variant whose hooks it needs), GAN_OPTIONS (the Config fields GAN_CLASS takes beyond the
+common ones), and build_generator(config) and build_discriminator(config), which read the image shape and
+class count the data put into the config.
 """
 
-from tfganzoo.errors import unknown_choice
-from tfganzoo.models import cgan, mlp
+from tfganzoo.errors import UserError, unknown_choice
+from tfganzoo.models import acgan, cgan, dcgan, infogan, mlp
 
 MODELS = {
     "gan": mlp,
     "cgan": cgan,
+    "dcgan": dcgan,
+    "infogan": infogan,
+    "acgan": acgan,
 }
 
 
@@ -24,8 +28,10 @@ def get_model(name):
 def build_gan(config):
     """The GAN described by a resolved `Config` (its image_shape and num_classes filled from the data)."""
     module = get_model(config.model)
-    generator = module.build_generator(tuple(config.image_shape), config.num_classes, config.noise_dim)
-    discriminator = module.build_discriminator(tuple(config.image_shape), config.num_classes)
-    return module.GAN_CLASS(
-        generator, discriminator, noise_dim=config.noise_dim, num_classes=config.num_classes,
-        loss=config.loss, seed=config.seed)
+    if module.GAN_CLASS.conditional and config.num_classes < 2:
+        raise UserError(f"{config.model} generates by class, but {config.dataset} has {config.num_classes} class; "
+                        f"use a labelled dataset or an unconditional model (gan, dcgan, infogan)")
+    options = {name: getattr(config, name) for name in module.GAN_OPTIONS}
+    return module.GAN_CLASS(module.build_generator(config), module.build_discriminator(config),
+                            noise_dim=config.noise_dim, num_classes=config.num_classes, loss=config.loss,
+                            seed=config.seed, **options)

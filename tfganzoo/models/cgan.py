@@ -12,12 +12,14 @@ DESCRIPTION = "conditional GAN, maxout discriminator (Mirza & Osindero 2014)"
 # The tutorial's recipe: Adam(2e-4) with Keras's default betas for both networks, batch 256, 150 epochs.
 DEFAULTS = dict(epochs=150, batch_size=256, g_lr=2e-4, d_lr=2e-4, beta_1=0.9, noise_dim=100)
 GAN_CLASS = ConditionalGAN
+GAN_OPTIONS = ()
 
 
-def build_generator(image_shape, num_classes, noise_dim):
+def build_generator(config):
     """[noise [B, noise_dim], one-hot label [B, num_classes]] -> images [B, *image_shape] in [-1, 1]."""
-    noise = keras.Input((noise_dim,), name="noise")
-    label = keras.Input((num_classes,), name="label")
+    image_shape = tuple(config.image_shape)
+    noise = keras.Input((config.noise_dim,), name="noise")
+    label = keras.Input((config.num_classes,), name="label")
     x = layers.Concatenate()([layers.Dense(256, activation="relu")(noise), layers.Dense(256, activation="relu")(label)])
     x = layers.Dense(512, activation="relu")(x)
     x = layers.Dense(math.prod(image_shape), activation="tanh")(x)
@@ -29,13 +31,13 @@ def _maxout_block(x, units, pieces):
     return layers.Dropout(0.5)(Maxout(units, pieces, activation="relu")(x))
 
 
-def build_discriminator(image_shape, num_classes):
+def build_discriminator(config):
     """[images [B, *image_shape], one-hot label [B, num_classes]] -> logits [B, 1].
 
     The tutorial's final sigmoid is applied inside the loss (on logits, for numerical stability).
     """
-    image = keras.Input(image_shape, name="image")
-    label = keras.Input((num_classes,), name="label")
+    image = keras.Input(tuple(config.image_shape), name="image")
+    label = keras.Input((config.num_classes,), name="label")
     x = _maxout_block(layers.Flatten()(image), 240, 5)
     y = _maxout_block(label, 50, 5)
     joint = _maxout_block(layers.Concatenate()([x, y]), 240, 4)

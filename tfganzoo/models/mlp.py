@@ -10,11 +10,13 @@ from tfganzoo.gan import GAN
 DESCRIPTION = "vanilla MLP GAN (Goodfellow et al. 2014)"
 DEFAULTS = dict(epochs=50, batch_size=64, g_lr=2e-4, d_lr=2e-4, beta_1=0.5, noise_dim=100)
 GAN_CLASS = GAN
+GAN_OPTIONS = ()
 
 
-def build_generator(image_shape, num_classes, noise_dim):
-    """noise [B, noise_dim] -> images [B, *image_shape] in [-1, 1]. (num_classes: unused, unconditional.)"""
-    noise = keras.Input((noise_dim,), name="noise")
+def build_generator(config):
+    """noise [B, noise_dim] -> images [B, *image_shape] in [-1, 1]."""
+    image_shape = tuple(config.image_shape)
+    noise = keras.Input((config.noise_dim,), name="noise")
     x = noise
     for units in (256, 512, 1024):
         x = layers.Dense(units)(x)
@@ -24,9 +26,9 @@ def build_generator(image_shape, num_classes, noise_dim):
     return keras.Model(noise, layers.Reshape(image_shape)(x), name="gan_generator")
 
 
-def build_discriminator(image_shape, num_classes):
+def build_discriminator(config):
     """images [B, *image_shape] -> logits [B, 1] (the sigmoid is applied in the loss)."""
-    image = keras.Input(image_shape, name="image")
+    image = keras.Input(tuple(config.image_shape), name="image")
     x = layers.Flatten()(image)
     for units in (512, 256):
         x = layers.LeakyReLU(negative_slope=0.2)(layers.Dense(units)(x))

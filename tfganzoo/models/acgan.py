@@ -1,0 +1,28 @@
+"""`acgan`: the auxiliary-classifier GAN of Odena et al. 2017, on the DCGAN bodies."""
+
+import keras
+from keras import layers
+
+from tfganzoo.gan import ACGAN
+from tfganzoo.models.dcgan import discriminator_body, generator_body
+
+DESCRIPTION = "auxiliary classifier GAN (Odena et al. 2017)"
+DEFAULTS = dict(epochs=25, batch_size=64, g_lr=2e-4, d_lr=2e-4, beta_1=0.5, noise_dim=100)
+GAN_CLASS = ACGAN
+GAN_OPTIONS = ("class_weight",)
+
+
+def build_generator(config):
+    """[noise [B, noise_dim], one-hot label [B, num_classes]] -> images [B, *image_shape] in [-1, 1]."""
+    noise = keras.Input((config.noise_dim,), name="noise")
+    label = keras.Input((config.num_classes,), name="label")
+    z = layers.Concatenate()([noise, label])
+    return keras.Model([noise, label], generator_body(z, tuple(config.image_shape)), name="acgan_generator")
+
+
+def build_discriminator(config):
+    """images -> {"logits": [B, 1] real/fake, "class_logits": [B, num_classes]}, one shared body."""
+    image = keras.Input(tuple(config.image_shape), name="image")
+    features = discriminator_body(image)
+    outputs = {"logits": layers.Dense(1)(features), "class_logits": layers.Dense(config.num_classes)(features)}
+    return keras.Model(image, outputs, name="acgan_discriminator")

@@ -1,0 +1,37 @@
+"""`infogan`: InfoGAN of Chen et al. 2016, on the DCGAN bodies, with the paper's Q head."""
+
+import keras
+from keras import layers
+
+from tfganzoo.gan import InfoGAN
+from tfganzoo.models.dcgan import discriminator_body, generator_body
+
+DESCRIPTION = "information-maximising GAN (Chen et al. 2016)"
+# The paper's MNIST setup: 62-d noise, lr 1e-3 for G and 2e-4 for D, Adam beta_1 0.5, batch 64.
+DEFAULTS = dict(epochs=25, batch_size=64, g_lr=1e-3, d_lr=2e-4, beta_1=0.5, noise_dim=62)
+GAN_CLASS = InfoGAN
+GAN_OPTIONS = ("num_categorical", "num_continuous", "info_weight")
+
+
+def build_generator(config):
+    """[noise [B, noise_dim], codes [B, num_categorical + num_continuous] (one-hot categorical code, then the
+    continuous ones)] -> images [B, *image_shape] in [-1, 1]."""
+    noise = keras.Input((config.noise_dim,), name="noise")
+    codes = keras.Input((config.num_categorical + config.num_continuous,), name="codes")
+    z = layers.Concatenate()([noise, codes])
+    return keras.Model([noise, codes], generator_body(z, tuple(config.image_shape)), name="infogan_generator")
+
+
+def build_discriminator(config):
+    """images -> {"logits": [B, 1], and the Q head's "code_logits" [B, num_categorical], "code_mean" and
+    "code_log_std" [B, num_continuous] (a factored Gaussian)}; D and Q share the body."""
+    image = keras.Input(tuple(config.image_shape), name="image")
+    features = discriminator_body(image)
+    q = layers.LeakyReLU(negative_slope=0.1)(layers.BatchNormalization()(layers.Dense(128, use_bias=False)(features)))
+    outputs = {
+        "logits": layers.Dense(1)(features),
+        "code_logits": layers.Dense(config.num_categorical)(q),
+        "code_mean": layers.Dense(config.num_continuous)(q),
+        "code_log_std": layers.Dense(config.num_continuous)(q),
+    }
+    return keras.Model(image, outputs, name="infogan_discriminator")
