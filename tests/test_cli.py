@@ -96,6 +96,40 @@ def test_unconditional_gan_trains_and_samples_without_labels(tiny_idx_dir, tmp_p
 TF_STARTUP_NOISE = re.compile(r"^(WARNING: All log messages before absl|[IWE]\d{4} \d\d:\d\d:)")
 
 
+@pytest.mark.parametrize("model", ["dcgan", "acgan", "infogan"])
+def test_conv_models_train_reload_and_sample(tiny_idx_dir, tmp_path, model):
+    result = run_script("train.py", f"--model={model}", f"--data_path={tiny_idx_dir}", "--epochs=1",
+                        "--batch_size=16", f"--log_dir={tmp_path}", "--seed=1")
+    assert result.returncode == 0, result.stderr
+    run_dir = tmp_path / f"{model}-mnist"
+    rows = (run_dir / "loss.csv").read_text().splitlines()
+    assert rows[0] == "epoch,Real_P,Fake_P,Gen_loss,Dis_loss" and rows[1].startswith("1,")
+    extra = ["--mode=traversal", "--num=5"] if model == "infogan" else ["--num=10"]
+    result = run_script("sample.py", f"--run_dir={run_dir}", f"--output={tmp_path / 'out.png'}", *extra)
+    assert result.returncode == 0, result.stderr
+    rows, columns = {"infogan": (10, 5), "acgan": (1, 10), "dcgan": (3, 4)}[model]  # acgan: classes as columns
+    assert mpimg.imread(tmp_path / "out.png").shape[:2] == (rows * 30 - 2, columns * 30 - 2)
+
+
+def test_colour_folder_run_and_gif_interpolation(tmp_path):
+    from test_datasets import write_pictures
+
+    write_pictures(tmp_path / "pictures" / "red", (220, 30, 30), 6)
+    write_pictures(tmp_path / "pictures" / "blue", (30, 30, 220), 6)
+    result = run_script("train.py", "--model=dcgan", "--dataset=folder", f"--data_path={tmp_path / 'pictures'}",
+                        "--image_size=32", "--epochs=1", "--batch_size=4", f"--log_dir={tmp_path}")
+    assert result.returncode == 0, result.stderr
+    run_dir = tmp_path / "dcgan-folder"
+    assert json.loads((run_dir / "config.json").read_text())["image_shape"] == [32, 32, 3]
+    assert mpimg.imread(run_dir / "samples" / "epoch_0001.png").shape == (10 * 34 - 2, 10 * 34 - 2, 4)
+    result = run_script("sample.py", f"--run_dir={run_dir}", "--mode=interpolation", "--num=6",
+                        f"--output={tmp_path / 'walk.gif'}")
+    assert result.returncode == 0, result.stderr
+    from PIL import Image
+    with Image.open(tmp_path / "walk.gif") as gif:
+        assert (gif.n_frames, gif.size) == (6, (128, 128))
+
+
 def _one_line_error(result):
     """The error lines of a failed run, after asserting it failed without a traceback."""
     assert result.returncode != 0
@@ -105,8 +139,10 @@ def _one_line_error(result):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--model=dcgann"], "value should be one of <cgan|gan>"),
-    (["--dataset=cifar"], "value should be one of <fashion_mnist|mnist>"),
+    (["--model=dcgann"], "value should be one of <acgan|cgan|dcgan|gan|infogan>"),
+    (["--dataset=cifar"], "value should be one of <celeb_a|cifar10|fashion_mnist|folder|mnist>"),
+    (["--model=dcgan", "--dataset=folder"], "holds no .png/.jpg/.jpeg images"),
+    (["--model=cgan", "--num_categorical=0"], "--num_categorical=0: 0 is not a positive integer"),
     (["--epochs=0"], "--epochs=0: 0 is not a positive integer"),
     (["--batch_size=-4"], "--batch_size=-4: -4 is not a positive integer"),
     (["--data_path=/no/such/dir"], "--data_path=/no/such/dir does not exist"),

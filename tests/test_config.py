@@ -48,7 +48,7 @@ def test_invalid_values_are_named(options, message):
 
 @pytest.mark.parametrize("edit,message", [
     (lambda c: c.update(epochs="ten"), "config.json: epochs must be a positive integer, got 'ten'"),
-    (lambda c: c.update(model="vae"), "unknown model 'vae'; valid choices: cgan, gan"),
+    (lambda c: c.update(model="vae"), "unknown model 'vae'; valid choices: acgan, cgan, dcgan, gan, infogan"),
     (lambda c: c.update(colour=True), r"config.json: unknown entries \['colour'\]"),
     (lambda c: c.pop("seed"), "config.json: .*missing 1 required .*'seed'"),
 ])

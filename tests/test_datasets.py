@@ -76,7 +76,7 @@ def test_labels_outside_the_datasets_classes_are_refused(tmp_path):
 
 
 def test_unknown_dataset_names_the_valid_choices():
-    with pytest.raises(UserError, match="unknown dataset 'cifar'; valid choices: fashion_mnist, mnist"):
+    with pytest.raises(UserError, match="unknown dataset 'cifar'; valid choices: celeb_a, cifar10, fashion_mnist, folder, mnist"):
         datasets.load("cifar")
 
 
@@ -112,3 +112,77 @@ def test_batch_larger_than_the_dataset_is_refused(tiny_idx_dir):
     data = datasets.load("mnist", data_path=tiny_idx_dir)
     with pytest.raises(UserError, match="--batch_size=65 is larger than the dataset \\(64 examples\\)"):
         datasets.train_pipeline(data, batch_size=65, seed=0)
+
+
+# ----- a user's image folder -----
+def write_pictures(directory, colour, count, size=(40, 50)):
+    from PIL import Image
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        picture = np.zeros((*size, 3), np.uint8)
+        picture[...] = colour
+        Image.fromarray(picture).save(directory / f"{i}.{'png' if i % 2 else 'jpg'}")
+
+
+def test_folder_with_class_subdirectories(tmp_path):
+    write_pictures(tmp_path / "red", (255, 0, 0), 3)
+    write_pictures(tmp_path / "blue", (0, 0, 255), 2)
+    data = datasets.load("folder", data_path=tmp_path, image_size=16)
+    assert data.class_names == ("blue", "red") and data.image_shape == (16, 16, 3) and len(data) == 5
+    assert data.images is None  # decoded on the fly, never all held in memory
+    batches = list(datasets.train_pipeline(data, batch_size=5, seed=0).take(1).as_numpy_iterator())
+    images, labels = batches[0]
+    assert images.shape == (5, 16, 16, 3) and sorted(labels) == [0, 0, 1, 1, 1]
+    for image, label in zip(images, labels):  # blue is class 0, red class 1; JPEG is only near-exact
+        np.testing.assert_allclose(image.mean(axis=(0, 1)), [-1, -1, 1] if label == 0 else [1, -1, -1], atol=0.05)
+
+
+def test_folder_without_subdirectories_is_one_class(tmp_path):
+    write_pictures(tmp_path / "faces", (90, 90, 90), 4)
+    data = datasets.load("folder", data_path=tmp_path / "faces")
+    assert data.class_names == ("faces",) and data.image_shape == (64, 64, 3)  # --image_size default 64
+
+
+def test_undecodable_image_is_skipped_not_fatal(tmp_path):
+    write_pictures(tmp_path, (10, 200, 10), 4)
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG not really")
+    data = datasets.load("folder", data_path=tmp_path, image_size=8)
+    epoch = list(data.stream(0).as_numpy_iterator())
+    assert len(epoch) == 4
+
+
+@pytest.mark.parametrize("layout,message", [
+    ("mixed", "mixes images with class sub-directories"),
+    ("empty", "holds no .png/.jpg/.jpeg images"),
+    ("missing", "is not a directory"),
+])
+def test_bad_folders_are_refused(tmp_path, layout, message):
+    if layout == "mixed":
+        write_pictures(tmp_path / "a", (0, 0, 0), 1)
+        write_pictures(tmp_path, (0, 0, 0), 1)
+    with pytest.raises(UserError, match=message):
+        datasets.load("folder", data_path=tmp_path / "nope" if layout == "missing" else tmp_path)
+    with pytest.raises(UserError, match="--dataset=folder needs --data_path"):
+        datasets.load("folder")
+
+
+# ----- colour TFDS sets, on TFDS's offline mock data -----
+@pytest.mark.parametrize("name,shape,num_classes", [("cifar10", (32, 32, 3), 10), ("celeb_a", (64, 64, 3), 1)])
+def test_colour_tfds_sets_stream_at_their_sizes(tmp_path, monkeypatch, name, shape, num_classes):
+    import tensorflow_datasets as tfds
+
+    monkeypatch.setattr(datasets, "_reachable", lambda host: True)
+    with tfds.testing.mock_data(num_examples=8):
+        data = datasets.load(name, data_dir=tmp_path)
+        assert data.images is None and data.image_shape == shape and data.num_classes == num_classes
+        images, labels = next(datasets.train_pipeline(data, batch_size=4, seed=0).as_numpy_iterator())
+    assert images.shape == (4, *shape) and images.min() >= -1 and images.max() <= 1
+    assert labels.min() >= 0 and labels.max() < num_classes
+
+
+def test_square_resize_crops_the_centre():
+    image = np.zeros((10, 20, 1), np.uint8)
+    image[:, 5:15] = 200  # the central 10 x 10 square
+    out = datasets.square_resize(image, 5).numpy()
+    assert out.shape == (5, 5, 1) and (out == 200).all()

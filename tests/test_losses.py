@@ -40,3 +40,32 @@ def test_losses_stay_finite_for_saturated_logits():
 def test_unknown_loss_names_the_valid_choices():
     with pytest.raises(UserError, match=r"unknown loss 'wgan'; valid choices: ns"):
         losses.get_loss("wgan")
+
+
+def test_acgan_class_loss_by_hand():
+    # softmax([2, 0, -1]) = [0.843795, 0.114195, 0.042010]; label 0 -> -log 0.843795 = 0.169846
+    # softmax([0, 0, 0]) = 1/3 each; label 2 -> log 3 = 1.098612.  Mean 0.634229.
+    logits = np.array([[2.0, 0.0, -1.0], [0.0, 0.0, 0.0]], np.float32)
+    assert float(losses.acgan_class_loss(logits, np.array([0, 2]))) == pytest.approx(0.634229, abs=1e-5)
+
+
+def test_infogan_mutual_information_loss_by_hand():
+    q = {"code_logits": np.array([[1.0, 0.0], [0.0, 3.0]], np.float32),
+         "code_mean": np.array([[0.5, 0.0], [-1.0, 0.2]], np.float32)}
+    categorical = np.array([0, 0])
+    continuous = np.array([[0.5, 1.0], [0.0, 0.2]], np.float32)
+    # cross-entropy: -log softmax([1, 0])[0] = log(1 + e^-1) = 0.313262; -log softmax([0, 3])[0] = 3.048587
+    cross_entropy = (0.313262 + 3.048587) / 2
+    # unit-variance Gaussian NLL = 0.5 log(2 pi) + (c - mu)^2 / 2, with 0.5 log(2 pi) = 0.918939, two codes:
+    # example 1: 2 * 0.918939 + (0 + 1) / 2; example 2: 2 * 0.918939 + (1 + 0) / 2
+    nll = 2 * 0.918939 + 0.5
+    value = losses.infogan_mutual_information_loss(q, categorical, continuous)
+    assert float(value) == pytest.approx(cross_entropy + nll, abs=1e-5)
+
+
+def test_infogan_loss_is_smallest_when_q_recovers_the_codes():
+    codes = np.array([[0.3, -0.7]], np.float32)
+    exact = {"code_logits": np.array([[8.0, -8.0]], np.float32), "code_mean": codes}
+    wrong = {**exact, "code_logits": np.array([[-8.0, 8.0]], np.float32), "code_mean": -codes}
+    assert float(losses.infogan_mutual_information_loss(exact, np.array([0]), codes)) < \
+        float(losses.infogan_mutual_information_loss(wrong, np.array([0]), codes))

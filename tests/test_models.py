@@ -3,41 +3,80 @@
 import numpy as np
 import pytest
 
+from conftest import with_data_shape
 from tfganzoo import models
+from tfganzoo.config import make_config
 from tfganzoo.errors import UserError
 from tfganzoo.layers import Maxout
 
-SHAPES = [((28, 28, 1), 10), ((16, 12, 3), 4)]  # from the data, never constants
+# From the data, never constants: MNIST-like, CIFAR-like, CelebA-like, and an odd small colour shape.
+SHAPES = [((28, 28, 1), 10), ((32, 32, 3), 4), ((64, 64, 3), 2), ((16, 12, 3), 3)]
+CONV_MODELS = ("dcgan", "acgan", "infogan")
+
+
+def config_for(name, image_shape=(28, 28, 1), num_classes=10, **options):
+    return with_data_shape(make_config(name, seed=0, **options), image_shape, num_classes)
+
+
+def build(name, image_shape=(28, 28, 1), num_classes=10, **options):
+    return models.build_gan(config_for(name, image_shape, num_classes, **options))
 
 
 @pytest.mark.parametrize("name", sorted(models.MODELS))
 @pytest.mark.parametrize("image_shape,num_classes", SHAPES)
 def test_networks_follow_the_data_shape(name, image_shape, num_classes):
-    module = models.get_model(name)
-    generator = module.build_generator(image_shape, num_classes, noise_dim=8)
-    discriminator = module.build_discriminator(image_shape, num_classes)
-    rng = np.random.default_rng(0)
-    noise = rng.standard_normal((5, 8)).astype(np.float32) * 10  # large inputs: tanh must still bound them
-    labels = np.eye(num_classes, dtype=np.float32)[rng.integers(0, num_classes, 5)]
-    conditional = module.GAN_CLASS.conditional
-    images = np.asarray(generator([noise, labels] if conditional else noise))
+    if name in CONV_MODELS and image_shape == (16, 12, 3):
+        pytest.skip("not a DCGAN shape; see test_conv_models_refuse_shapes_they_cannot_build")
+    gan = build(name, image_shape, num_classes, noise_dim=8)
+    latent = gan.fixed_latent(5, seed=0)
+    latent["noise"] *= 10  # large inputs: tanh must still bound the images
+    labels = np.arange(5) % num_classes
+    images = np.asarray(gan.generate(latent, labels))
     assert images.shape == (5, *image_shape)
     assert np.abs(images).max() <= 1.0
-    logits = np.asarray(discriminator([images, labels] if conditional else images))
-    assert logits.shape == (5, 1)
-    assert np.isfinite(logits).all()
+    out = gan.discriminate(images, labels)
+    assert out["logits"].shape == (5, 1)
+    assert all(np.isfinite(np.asarray(v)).all() for v in out.values())
+
+
+@pytest.mark.parametrize("name", CONV_MODELS)
+def test_conv_models_refuse_shapes_they_cannot_build(name):
+    with pytest.raises(UserError, match="cannot build 30x30x1 images: .*sides divisible by 4"):
+        build(name, (30, 30, 1))
+
+
+def test_auxiliary_heads_have_the_right_shapes():
+    acgan = build("acgan", num_classes=7)
+    assert acgan.discriminate(np.zeros((3, 28, 28, 1), np.float32), None)["class_logits"].shape == (3, 7)
+    infogan = build("infogan", num_categorical=5, num_continuous=3)
+    out = infogan.discriminate(np.zeros((3, 28, 28, 1), np.float32), None)
+    assert (out["code_logits"].shape, out["code_mean"].shape) == ((3, 5), (3, 3))
+    assert infogan.generator.input_shape == [(None, 62), (None, 8)]  # 62-d noise, 5 one-hot + 3 continuous
+
+
+def test_dcgan_follows_the_pytorch_tutorial_at_28x28_and_classic_dcgan_at_64x64():
+    small = build("dcgan")
+    kinds = lambda m: [(type(x).__name__, getattr(x, "filters", getattr(x, "units", None)))  # noqa: E731
+                       for x in m.layers if type(x).__name__ in ("Dense", "Conv2D", "Conv2DTranspose")]
+    assert kinds(small.generator) == [("Dense", 784), ("Conv2DTranspose", 32), ("Conv2DTranspose", 1)]
+    assert kinds(small.discriminator) == [("Conv2D", 32), ("Conv2D", 16), ("Dense", 784), ("Dense", 1)]
+    bn = lambda m: sum(type(x).__name__ == "BatchNormalization" for x in m.layers)  # noqa: E731
+    assert (bn(small.generator), bn(small.discriminator)) == (2, 2)  # none at G's output or D's input
+    classic = build("dcgan", (64, 64, 3))
+    assert kinds(classic.generator) == [("Dense", 8192), ("Conv2DTranspose", 256), ("Conv2DTranspose", 128),
+                                        ("Conv2DTranspose", 64), ("Conv2DTranspose", 3)]
+    assert kinds(classic.discriminator) == [("Conv2D", 64), ("Conv2D", 128), ("Conv2D", 256), ("Conv2D", 512),
+                                            ("Dense", 1)]
 
 
 @pytest.mark.parametrize("name", sorted(models.MODELS))
 def test_generator_and_discriminator_share_no_variables(name):
-    module = models.get_model(name)
-    g = module.build_generator((28, 28, 1), 10, 100)
-    d = module.build_discriminator((28, 28, 1), 10)
-    assert not {id(v) for v in g.variables} & {id(v) for v in d.variables}
+    gan = build(name)
+    assert not {id(v) for v in gan.generator.variables} & {id(v) for v in gan.discriminator.variables}
 
 
 def test_cgan_discriminator_is_the_tutorials_maxout_network():
-    d = models.cgan.build_discriminator((28, 28, 1), 10)
+    d = models.cgan.build_discriminator(config_for("cgan"))
     maxouts = [(layer.units, layer.pieces, layer.activation) for layer in d.layers if isinstance(layer, Maxout)]
     assert sorted(maxouts) == sorted([(240, 5, "relu"), (50, 5, "relu"), (240, 4, "relu")])
     assert sum(type(layer).__name__ == "Dropout" and layer.rate == 0.5 for layer in d.layers) == 3
@@ -47,15 +86,15 @@ def test_cgan_discriminator_is_the_tutorials_maxout_network():
 
 
 def test_cgan_generator_is_the_tutorials_network():
-    g = models.cgan.build_generator((28, 28, 1), 10, 100)
+    g = models.cgan.build_generator(config_for("cgan"))
     # noise 100 -> 256, label 10 -> 256, 512 -> 512, 512 -> 784 (tanh)
     expected = (100 * 256 + 256) + (10 * 256 + 256) + (512 * 512 + 512) + (512 * 784 + 784)
     assert g.count_params() == expected
 
 
 def test_gan_networks_have_the_tutorial_layer_sizes():
-    g = models.mlp.build_generator((28, 28, 1), 10, 100)
-    d = models.mlp.build_discriminator((28, 28, 1), 10)
+    g = models.mlp.build_generator(config_for("gan"))
+    d = models.mlp.build_discriminator(config_for("gan"))
     dense = lambda m: [layer.units for layer in m.layers if type(layer).__name__ == "Dense"]  # noqa: E731
     assert dense(g) == [256, 512, 1024, 784]
     assert dense(d) == [512, 256, 1]
@@ -72,5 +111,11 @@ def test_maxout_takes_the_max_over_each_units_pieces():
 
 
 def test_unknown_model_names_the_valid_choices():
-    with pytest.raises(UserError, match=r"unknown model 'dcgann'; valid choices: cgan, gan"):
+    with pytest.raises(UserError, match=r"unknown model 'dcgann'; valid choices: acgan, cgan, dcgan, gan, infogan"):
         models.get_model("dcgann")
+
+
+@pytest.mark.parametrize("name", ["cgan", "acgan"])
+def test_conditional_models_refuse_single_class_data(name):
+    with pytest.raises(UserError, match=f"{name} generates by class, but mnist has 1 class"):
+        build(name, num_classes=1)

@@ -27,11 +27,11 @@ def untrained_run(log_dir, model, image_shape=(28, 28, 1)):
 
 
 def test_reloaded_generator_gives_identical_samples(trained):
-    noise = sampling.latent_noise(12, trained.noise_dim, seed=9)
     labels = np.arange(12) % 10
     _, first = sampling.load_run(trained.run_dir)
     _, second = sampling.load_run(trained.run_dir)
-    a, b = sampling.generate(first, noise, labels), sampling.generate(second, noise, labels)
+    latent = first.fixed_latent(12, seed=9)
+    a, b = sampling.generate(first, latent, labels), sampling.generate(second, latent, labels)
     assert a.dtype == np.uint8 and a.shape == (12, 28, 28, 1)
     np.testing.assert_array_equal(a, b)
 
@@ -39,11 +39,11 @@ def test_reloaded_generator_gives_identical_samples(trained):
 def test_final_weights_are_preferred_and_epoch_weights_are_loadable(trained):
     weights = trained.run_dir / "weights"
     assert sampling.find_generator_weights(weights) == weights / "generator.weights.h5"
-    noise = sampling.latent_noise(4, trained.noise_dim, seed=1)
     _, final = sampling.load_run(trained.run_dir)
     _, epoch2 = sampling.load_run(trained.run_dir, weights / "generator_epoch_0002.weights.h5")
     _, epoch1 = sampling.load_run(trained.run_dir, weights / "generator_epoch_0001.weights.h5")
     labels = np.zeros(4, int)
+    noise = final.fixed_latent(4, seed=1)
     np.testing.assert_array_equal(sampling.generate(final, noise, labels), sampling.generate(epoch2, noise, labels))
     assert not np.array_equal(sampling.generate(final, noise, labels), sampling.generate(epoch1, noise, labels))
 
@@ -75,3 +75,46 @@ def test_corrupt_weights_file_is_refused(trained, tmp_path):
 def test_run_without_weights_is_refused(tmp_path):
     with pytest.raises(UserError, match="no generator weights in"):
         sampling.load_run(untrained_run(tmp_path, "gan"))
+
+
+def infogan(**options):
+    from tfganzoo import models
+    return models.build_gan(with_data_shape(make_config("infogan", seed=0, **options)))
+
+
+def test_traversal_rows_are_categories_and_columns_sweep_one_code():
+    gan = infogan(num_categorical=3, num_continuous=2)
+    latent, columns = sampling.traversal(gan, code=1, steps=5, seed=0)
+    assert columns == 5 and len(latent["noise"]) == 15
+    np.testing.assert_array_equal(latent["categorical"], np.repeat([0, 1, 2], 5))
+    np.testing.assert_allclose(latent["continuous"][:5, 1], [-2, -1, 0, 1, 2])
+    assert (latent["continuous"][:, 0] == 0).all()
+    assert (latent["noise"] == latent["noise"][0]).all()  # everything else fixed
+    assert sampling.generate(gan, latent).shape == (15, 28, 28, 1)
+    with pytest.raises(UserError, match="--traverse=2 is out of range; .* codes 0..1"):
+        sampling.traversal(gan, code=2, steps=5, seed=0)
+
+
+def test_interpolation_runs_from_one_seed_to_the_next():
+    gan = infogan()
+    latent = sampling.interpolation(gan, steps=6, seed=3)
+    np.testing.assert_allclose(latent["noise"][0], gan.fixed_latent(1, 3)["noise"][0], atol=1e-5)
+    np.testing.assert_allclose(latent["noise"][-1], gan.fixed_latent(1, 4)["noise"][0], atol=1e-5)
+    norms = np.linalg.norm(latent["noise"], axis=1)
+    assert norms.min() > 0.9 * min(norms[0], norms[-1])  # slerp keeps the typical norm
+
+
+def test_fix_codes_sets_the_named_codes_and_refuses_bad_ones():
+    gan = infogan()
+    latent = sampling.fix_codes(gan, gan.fixed_latent(4, 0), "cat=3,c1=0.5")
+    assert (latent["categorical"] == 3).all() and (latent["continuous"][:, 1] == 0.5).all()
+    for bad in ("cat=10", "c2=1", "dog=1", "cat=x"):
+        with pytest.raises(UserError, match=f"--code={bad}: bad entry"):
+            sampling.fix_codes(gan, gan.fixed_latent(4, 0), bad)
+
+
+def test_infogan_training_grid_has_one_row_per_categorical_value():
+    latent, labels, columns = sampling.training_grid(infogan(num_categorical=4), seed=0)
+    assert labels is None and columns == 10
+    np.testing.assert_array_equal(latent["categorical"], np.repeat(np.arange(4), 10))
+    assert (latent["continuous"] == 0).all()

@@ -268,8 +268,12 @@ def _stream_tfds(name, spec, split, data_dir, size):
         ds = ds.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
         return ds.map(example, num_parallel_calls=tf.data.AUTOTUNE)
 
+    try:
+        num_examples = builder.info.splits[split].num_examples
+    except KeyError:  # no split metadata (as under tfds.testing.mock_data): count the records instead
+        num_examples = int(builder.as_dataset(split=split).cardinality())
     return ImageData(spec.class_names, f"TFDS {spec.tfds_name} in {builder.data_dir_root}", (side, side, channels),
-                     builder.info.splits[split].num_examples, stream=stream)
+                     num_examples, stream=stream)
 
 
 def _reachable(host, timeout=10.0):

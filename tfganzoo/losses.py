@@ -43,10 +43,14 @@ HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 # Chen et al. 2016, "InfoGAN", eq. 4-5: the variational lower bound L_I, negated (up to the constant H(c)).
 def infogan_mutual_information_loss(q, categorical, continuous):
-    """-E[log Q(c | G(z, c))] for one categorical code and a factored Gaussian over the continuous codes.
+    """-E[log Q(c | G(z, c))] for one categorical code and a unit-variance Gaussian over the continuous codes.
+
+    The Gaussian's standard deviation is fixed at 1, as in the authors' code (`fix_std=True`): with a learned
+    one the negative log-likelihood is unbounded below, and generator and Q learn to win it with
+    high-frequency patterns instead of meaningful codes.
 
     Args:
-      q: the Q head's outputs: "code_logits" [B, K], "code_mean" [B, M], "code_log_std" [B, M].
+      q: the Q head's outputs: "code_logits" [B, K], "code_mean" [B, M].
       categorical: int [B], the categorical code the images were generated from.
       continuous: float [B, M], the continuous codes they were generated from.
     Returns:
@@ -54,9 +58,7 @@ def infogan_mutual_information_loss(q, categorical, continuous):
       (summed over the M codes), both averaged over the batch.
     """
     cross_entropy = acgan_class_loss(q["code_logits"], categorical)
-    log_std = q["code_log_std"]
-    z = (continuous - q["code_mean"]) * ops.exp(-log_std)
-    nll = ops.sum(HALF_LOG_2PI + log_std + 0.5 * ops.square(z), axis=-1)
+    nll = ops.sum(HALF_LOG_2PI + 0.5 * ops.square(continuous - q["code_mean"]), axis=-1)
     return cross_entropy + ops.mean(nll)
 
 

@@ -23,8 +23,9 @@ def build_generator(config):
 
 
 def build_discriminator(config):
-    """images -> {"logits": [B, 1], and the Q head's "code_logits" [B, num_categorical], "code_mean" and
-    "code_log_std" [B, num_continuous] (a factored Gaussian)}; D and Q share the body."""
+    """images -> {"logits": [B, 1], and the Q head's "code_logits" [B, num_categorical] and "code_mean"
+    [B, num_continuous] (a unit-variance Gaussian, see losses.infogan_mutual_information_loss)}; D and Q
+    share the body."""
     image = keras.Input(tuple(config.image_shape), name="image")
     features = discriminator_body(image)
     q = layers.LeakyReLU(negative_slope=0.1)(layers.BatchNormalization()(layers.Dense(128, use_bias=False)(features)))
@@ -32,6 +33,5 @@ def build_discriminator(config):
         "logits": layers.Dense(1)(features),
         "code_logits": layers.Dense(config.num_categorical)(q),
         "code_mean": layers.Dense(config.num_continuous)(q),
-        "code_log_std": layers.Dense(config.num_continuous)(q),
     }
     return keras.Model(image, outputs, name="infogan_discriminator")
