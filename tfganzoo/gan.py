@@ -26,7 +26,9 @@ class GAN(keras.Model):
       discriminator_inputs(images, labels)  -> what the discriminator network is called on
       discriminator_extra_loss(real_out, fake_out, latent, labels) -> scalar added to the D objective
       generator_extra_loss(fake_out, latent, labels)                -> scalar added to the G objective
-    (the AC-GAN class term and the InfoGAN mutual-information term go in the last two).
+    (the AC-GAN class term and the InfoGAN mutual-information term go in the last two), and, outside the
+    step, latent_spec() and fixed_latent(num, seed), which describe and draw the same latents for sampling
+    and export.
 
     Args:
       generator: maps generator_inputs(...) to images in [-1, 1], shape [batch, H, W, C].
@@ -36,6 +38,8 @@ class GAN(keras.Model):
       loss: key of `losses.LOSSES`.
       seed: seed of the generator-noise stream drawn inside the train step.
     """
+
+    conditional = False  # whether generation takes class labels
 
     def __init__(self, generator, discriminator, *, noise_dim, num_classes, loss="ns", seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -47,8 +51,6 @@ class GAN(keras.Model):
         # A SeedGenerator's state is a variable: the noise stream is reproducible and checkpointable.
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOG_NAMES}
-
-    conditional = False  # whether generation takes class labels
 
     def compile(self, g_optimizer, d_optimizer, **kwargs):
         super().compile(**kwargs)
