@@ -56,11 +56,12 @@ def inputs_for_mode(gan):
     """(latent, labels, grid columns) for --mode."""
     if FLAGS.mode == "traversal":
         latent, columns = sampling.traversal(gan, FLAGS.traverse, FLAGS.num, FLAGS.seed)
-        return latent, None, columns
+        return latent, choose_labels(gan, len(latent["noise"]), FLAGS.label), columns
     if FLAGS.mode == "interpolation":
         latent = sampling.interpolation(gan, FLAGS.num, FLAGS.seed)
-        labels = None if not gan.conditional else np.full(FLAGS.num, FLAGS.label or 0)
-        return latent, labels, FLAGS.num
+        # One class along the whole walk: --label, or class 0.
+        label = 0 if FLAGS.label is None and gan.conditional else FLAGS.label
+        return latent, choose_labels(gan, FLAGS.num, label), FLAGS.num
     labels = choose_labels(gan, FLAGS.num, FLAGS.label)
     columns = gan.num_classes if labels is not None and FLAGS.label is None else None
     return gan.fixed_latent(FLAGS.num, FLAGS.seed), labels, columns

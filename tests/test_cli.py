@@ -80,6 +80,13 @@ def test_sample_writes_a_class_grid_png(cgan_run, tmp_path):
     assert mpimg.imread(tmp_path / "grid.png").shape[:2] == (2 * 30 - 2, 10 * 30 - 2)
 
 
+def test_interpolation_refuses_a_label_out_of_range(cgan_run, tmp_path):
+    result = run_script("sample.py", f"--run_dir={cgan_run}", "--mode=interpolation", "--label=12",
+                        f"--output={tmp_path / 'walk.png'}")
+    assert result.returncode != 0 and "--label=12 is out of range; valid labels: 0..9" in result.stderr
+    assert not (tmp_path / "walk.png").exists()
+
+
 def test_unconditional_gan_trains_and_samples_without_labels(tiny_idx_dir, tmp_path):
     result = run_script("train.py", "--model=gan", f"--data_path={tiny_idx_dir}", "--epochs=1", "--batch_size=32",
                         f"--log_dir={tmp_path}", "--run_name=vanilla")

@@ -193,15 +193,14 @@ def read_folder(directory, size):
     RGB. Sub-directories holding images are the classes (sorted by name); without any, one class."""
     if not directory.is_dir():
         raise UserError(f"--data_path={directory} is not a directory")
-    class_dirs = [d for d in sorted(directory.iterdir()) if d.is_dir() and _images_in(d)]
-    if class_dirs and _images_in(directory):
+    loose = _images_in(directory)
+    classes = {d.name: found for d in sorted(directory.iterdir()) if d.is_dir() and (found := _images_in(d))}
+    if classes and loose:
         raise UserError(f"{directory} mixes images with class sub-directories; move the loose images into one")
-    if class_dirs:
-        class_names = tuple(d.name for d in class_dirs)
-        files = [(str(f), k) for k, d in enumerate(class_dirs) for f in _images_in(d)]
-    else:
-        class_names = (directory.name,)
-        files = [(str(f), 0) for f in _images_in(directory)]
+    if not classes:
+        classes = {directory.name: loose}
+    class_names = tuple(classes)
+    files = [(str(f), k) for k, found in enumerate(classes.values()) for f in found]
     if not files:
         raise UserError(f"--data_path={directory} holds no {'/'.join(IMAGE_SUFFIXES)} images")
     paths = tf.constant([f for f, _ in files])
