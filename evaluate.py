@@ -3,25 +3,28 @@
 Draws --num_samples images (an equal number per class for conditional models) and reports FID, KID (with
 its standard error), precision and recall (k = 3), the classifier score, the entropy of the predicted-class
 histogram, and label accuracy (cgan, acgan) or categorical-code accuracy (infogan), all against the real
-test split in the feature space of the evaluation classifier, whose identity is printed with the scores.
+test split in the feature space of the evaluation classifier (or of InceptionV3 with --features=inception),
+whose identity is printed with the scores. The latents are those of the evaluation train.py runs after
+training (seed 0), so the same weights and sample count give the same numbers as the run's metrics.json.
 """
 
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of the log
 
-import json  # noqa: E402
+import dataclasses  # noqa: E402
 
 from absl import app, flags  # noqa: E402
 
-from tfganzoo import evaluation, sampling  # noqa: E402
+from tfganzoo import classifier, evaluation, sampling  # noqa: E402
 from tfganzoo.errors import UserError  # noqa: E402
-from tfganzoo.files import write_text_atomic  # noqa: E402
 
 flags.DEFINE_string("run_dir", None, "Run directory written by train.py.", required=True)
 flags.DEFINE_integer("num_samples", 10_000, "Generated images to score.", lower_bound=10)
-flags.DEFINE_string("classifier_dir", None, "Cache of evaluation classifiers (default ~/.cache/tfganzoo/classifiers).")
-flags.DEFINE_string("output", None, "Also write the scores and the classifier identity as JSON here.")
+flags.DEFINE_enum("features", None, classifier.FEATURES, "Feature space (default: the run's --features).")
+flags.DEFINE_string("classifier_dir", None, "Cache of evaluation classifiers (default: the run's, else "
+                    "$XDG_CACHE_HOME/tfganzoo/classifiers).")
+flags.DEFINE_string("output", None, "Also write the scores and the feature extractor's identity as JSON here.")
 flags.DEFINE_integer("seed", 0, "Seed of the latents.")
 flags.DEFINE_string("weights", None, "Generator weights file (default: the run's final, else latest).")
 FLAGS = flags.FLAGS
@@ -31,19 +34,15 @@ def main(argv):
     del argv
     try:
         config, gan = sampling.load_run(FLAGS.run_dir, FLAGS.weights)
-        evaluator = evaluation.Evaluator(config, FLAGS.classifier_dir)
+        config = dataclasses.replace(config, features=FLAGS.features or config.features)
+        evaluator = evaluation.Evaluator(config, FLAGS.classifier_dir or config.classifier_dir)
         scores = evaluator(gan, FLAGS.num_samples, FLAGS.seed)
     except UserError as e:
         raise SystemExit(f"evaluate.py: error: {e}")
-    identity = evaluator.classifier.identity
     print(f"{config.model} on {config.dataset}, {FLAGS.num_samples} samples, run {FLAGS.run_dir}")
-    for name, value in scores.items():
-        print(f"  {name:<17}{value:10.4f}")
-    print(f"classifier: {identity['architecture']}, test accuracy {identity['test_accuracy']:.4f}, "
-          f"trained on {identity['train_examples']} images of {identity['dataset']}, sha256 {identity['weights_sha256']}")
+    print(evaluation.format_scores(scores, evaluator.identity))
     if FLAGS.output:
-        report = {"run_dir": FLAGS.run_dir, "num_samples": FLAGS.num_samples, "scores": scores, "classifier": identity}
-        write_text_atomic(FLAGS.output, json.dumps(report, indent=2) + "\n")
+        evaluation.write_report(FLAGS.output, FLAGS.run_dir, FLAGS.num_samples, scores, evaluator.identity)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Train a GAN of the zoo: `python train.py --model=cgan --dataset=fashion_mnist --epochs=150`.
 
 Every flag left unset takes the model's own default (its tutorial's recipe); `--helpfull` lists them all.
-Outputs go to <log_dir>/<run_name>/: config.json, loss.csv, samples/, tensorboard/, weights/, loss plots.
+Outputs go to <log_dir>/<run_name>/: config.json, loss.csv, samples/, tensorboard/, weights/, loss plots,
+metrics.json (scores after training) and metrics.csv (with --eval_every).
 """
 
 import os
@@ -11,7 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ star
 from absl import app, flags  # noqa: E402
 
 from tfganzoo import config as config_lib  # noqa: E402
-from tfganzoo import datasets, losses, models, training  # noqa: E402
+from tfganzoo import classifier, datasets, losses, models, training  # noqa: E402
 from tfganzoo.errors import UserError  # noqa: E402
 
 PER_MODEL = "(default: the model's own, see README)"
@@ -44,6 +45,15 @@ flags.DEFINE_integer("num_categorical", 10, "infogan: values of the categorical 
 flags.DEFINE_integer("num_continuous", 2, "infogan: continuous codes, uniform on [-1, 1].", lower_bound=1)
 flags.DEFINE_float("info_weight", 1.0, "infogan: lambda, weight of the mutual-information term.", lower_bound=0)
 flags.DEFINE_float("class_weight", 1.0, "acgan: weight of the class log-likelihood term.", lower_bound=0)
+flags.DEFINE_integer("eval_every", 0, "Evaluate every this many epochs (FID, KID, precision/recall, label/code "
+                     "accuracy) into metrics.csv and TensorBoard; 0: not during training.", lower_bound=0)
+flags.DEFINE_integer("eval_samples", 2000, "Generated images per evaluation during training.", lower_bound=10)
+flags.DEFINE_integer("final_eval_samples", 10_000, "Generated images of the evaluation after training, written to "
+                     "metrics.json; 0: none.", lower_bound=0)
+flags.DEFINE_enum("features", "classifier", classifier.FEATURES, "Feature space of evaluation: an evaluation "
+                  "classifier trained on the dataset, or InceptionV3 (downloads ImageNet weights).")
+flags.DEFINE_string("classifier_dir", None, "Cache of evaluation classifiers "
+                    "(default: $XDG_CACHE_HOME/tfganzoo/classifiers, else ~/.cache/tfganzoo/classifiers).")
 # The tutorial's spellings.
 flags.DEFINE_alias("BATCH_SIZE", "batch_size")
 flags.DEFINE_alias("LOG_PATH", "log_dir")
@@ -52,7 +62,8 @@ flags.DEFINE_alias("MODEL_PATH", "weights_dir")
 FLAGS = flags.FLAGS
 CONFIG_FLAGS = ("data_path", "data_dir", "loss", "epochs", "batch_size", "lr", "g_lr", "d_lr", "beta_1", "beta_2",
                 "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir", "save_every", "seed",
-                "jit_compile", "image_size", "num_categorical", "num_continuous", "info_weight", "class_weight")
+                "jit_compile", "image_size", "num_categorical", "num_continuous", "info_weight", "class_weight",
+                "eval_every", "eval_samples", "final_eval_samples", "features", "classifier_dir")
 
 
 def main(argv):

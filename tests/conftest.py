@@ -32,6 +32,18 @@ def make_digits(num, seed, image_size=28):
     return images, labels.astype(np.uint8)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """Evaluation classifiers trained by the tests are cached in a temporary directory, not ~/.cache."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
 @pytest.fixture(scope="session")
 def tiny_idx_dir(tmp_path_factory):
     """A directory of MNIST-format IDX .gz files: 64 training and 20 test images of 10 classes."""

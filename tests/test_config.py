@@ -40,6 +40,10 @@ def test_config_json_round_trip(tmp_path):
     (dict(beta_1=1.0), r"beta_1 must lie in \[0, 1\), got 1.0"),
     (dict(loss="wgan"), "unknown loss 'wgan'; valid choices: ns"),
     (dict(run_name="a/b"), "run_name must be a plain directory name, got 'a/b'"),
+    (dict(features="inceptionv4"), "unknown features 'inceptionv4'; valid choices: classifier, inception"),
+    (dict(eval_every=-1), "eval_every must be zero or a positive integer, got -1"),
+    (dict(eval_samples=5), "eval_samples must be an integer of at least 10, got 5"),
+    (dict(final_eval_samples=3), "final_eval_samples must be 0 or at least 10, got 3"),
 ])
 def test_invalid_values_are_named(options, message):
     with pytest.raises(UserError, match=message):

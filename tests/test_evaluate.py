@@ -1,30 +1,129 @@
-"""evaluate.py end to end on a tiny run: the classifier is trained, cached and identified; scores are sane."""
+"""Evaluation end to end on tiny runs: evaluate.py, --eval_every during training, the final evaluation,
+the classifier's cache and identity, and the InceptionV3 feature option."""
 
+import csv
 import json
 
+import numpy as np
 import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from conftest import run_script
+from test_cli import _one_line_error
 
 pytestmark = pytest.mark.slow
+SCORES = ["fid", "kid", "kid_stderr", "precision", "recall", "classifier_score", "class_entropy"]
 
 
 def test_evaluate_reports_every_score_and_the_classifier_identity(tiny_idx_dir, tmp_path):
     result = run_script("train.py", "--model=infogan", f"--data_path={tiny_idx_dir}", "--epochs=1", "--batch_size=16",
-                        f"--log_dir={tmp_path}", "--seed=1")
+                        f"--log_dir={tmp_path}", "--seed=1", "--final_eval_samples=0")
     assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "infogan-mnist" / "metrics.json").exists()
     args = [f"--run_dir={tmp_path / 'infogan-mnist'}", "--num_samples=40", f"--classifier_dir={tmp_path / 'clf'}",
             f"--output={tmp_path / 'metrics.json'}"]
     result = run_script("evaluate.py", *args)
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "metrics.json").read_text())
-    scores, identity = report["scores"], report["classifier"]
-    assert set(scores) == {"fid", "kid", "kid_stderr", "precision", "recall", "classifier_score", "class_entropy",
-                           "code_accuracy"}
+    scores, identity = report["scores"], report["features"]
+    assert list(scores) == SCORES + ["code_accuracy"]
     assert scores["fid"] >= 0 and 0 <= scores["precision"] <= 1 and 0 <= scores["recall"] <= 1
     assert 1 <= scores["classifier_score"] <= 10 and 0.1 <= scores["code_accuracy"] <= 1
     assert identity["dataset"] == "mnist" and identity["train_examples"] == 64 and len(identity["weights_sha256"]) == 16
+    assert identity["reference"] == "test split, 20 images"
     assert identity["weights_sha256"] in result.stdout
     # The second run reuses the cached classifier: the same identity.
     result = run_script("evaluate.py", *args[:-1], f"--output={tmp_path / 'again.json'}")
-    assert json.loads((tmp_path / "again.json").read_text())["classifier"] == identity
+    assert json.loads((tmp_path / "again.json").read_text())["features"] == identity
+
+
+@pytest.fixture(scope="module")
+def evaluated_run(tmp_path_factory, tiny_idx_dir):
+    log_dir = tmp_path_factory.mktemp("logs")
+    result = run_script("train.py", "--model=cgan", f"--data_path={tiny_idx_dir}", "--epochs=3", "--batch_size=16",
+                        f"--log_dir={log_dir}", "--seed=2", "--eval_every=1", "--eval_samples=30",
+                        "--final_eval_samples=50")
+    assert result.returncode == 0, result.stderr
+    return log_dir / "cgan-mnist", result.stdout
+
+
+def test_eval_every_writes_one_metrics_row_per_evaluated_epoch(evaluated_run):
+    run_dir, stdout = evaluated_run
+    with open(run_dir / "metrics.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["epoch", "num_samples"] + SCORES + ["label_accuracy"]
+    assert [(row["epoch"], row["num_samples"]) for row in rows] == [("1", "30"), ("2", "30"), ("3", "30")]
+    for row in rows:
+        assert float(row["fid"]) >= 0 and 0 <= float(row["label_accuracy"]) <= 1
+    assert "Evaluation after epoch 3 (30 samples): fid " in stdout
+    assert (run_dir / "metrics.png").stat().st_size > 0
+
+
+def test_eval_every_writes_tensorboard_scalars_at_the_epochs(evaluated_run):
+    run_dir, _ = evaluated_run
+    events = EventAccumulator(str(run_dir / "tensorboard" / "eval"), size_guidance={"tensors": 0})
+    events.Reload()
+    for name in ("fid", "precision", "recall", "label_accuracy"):
+        assert [e.step for e in events.Tensors(f"eval/{name}")] == [1, 2, 3]
+
+
+def test_final_evaluation_equals_evaluate_py_on_the_final_weights(evaluated_run, tmp_path):
+    run_dir, stdout = evaluated_run
+    final = json.loads((run_dir / "metrics.json").read_text())
+    assert final["num_samples"] == 50 and list(final["scores"]) == SCORES + ["label_accuracy"]
+    assert "Evaluation after training (50 samples, written to metrics.json):" in stdout
+    result = run_script("evaluate.py", f"--run_dir={run_dir}", "--num_samples=50", f"--output={tmp_path / 'm.json'}")
+    assert result.returncode == 0, result.stderr
+    again = json.loads((tmp_path / "m.json").read_text())
+    assert again["features"] == final["features"]
+    np.testing.assert_allclose([again["scores"][k] for k in SCORES], [final["scores"][k] for k in SCORES], rtol=1e-6)
+
+
+def test_a_folder_is_scored_against_its_own_images(tmp_path):
+    from test_datasets import write_pictures
+
+    write_pictures(tmp_path / "pictures" / "red", (220, 30, 30), 6)
+    write_pictures(tmp_path / "pictures" / "blue", (30, 30, 220), 6)
+    result = run_script("train.py", "--model=gan", "--dataset=folder", f"--data_path={tmp_path / 'pictures'}",
+                        "--image_size=16", "--epochs=1", "--batch_size=4", f"--log_dir={tmp_path}",
+                        "--final_eval_samples=20")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "gan-folder" / "metrics.json").read_text())
+    assert report["features"]["reference"] == "train split, 12 images"
+
+
+def test_unlabelled_data_skips_the_default_evaluation_and_refuses_eval_every(tmp_path):
+    from test_datasets import write_pictures
+
+    write_pictures(tmp_path / "faces", (200, 160, 120), 8)
+    args = ["--model=gan", "--dataset=folder", f"--data_path={tmp_path / 'faces'}", "--image_size=16", "--epochs=1",
+            "--batch_size=4", f"--log_dir={tmp_path}/logs"]
+    result = run_script("train.py", *args, "--eval_every=1")
+    assert _one_line_error(result) == [
+        "train.py: error: --eval_every=1: cannot evaluate: the evaluation classifier needs labelled data and folder "
+        "has 1 class; use --features=inception"]
+    assert not (tmp_path / "logs").exists()
+    result = run_script("train.py", *args)
+    assert result.returncode == 0, result.stderr
+    assert "No evaluation after training: cannot evaluate: the evaluation classifier needs labelled" in result.stdout
+    assert not (tmp_path / "logs" / "gan-folder" / "metrics.json").exists()
+
+
+def test_inception_features_have_the_pool_and_imagenet_shapes():
+    from tfganzoo.inception import InceptionFeatures
+
+    images = np.random.default_rng(0).integers(0, 256, (3, 28, 28, 1), dtype=np.uint8)
+    assert InceptionFeatures.preprocess(images).shape == (3, 299, 299, 3)
+    features, probabilities = InceptionFeatures(weights=None).features_and_probabilities(images, batch_size=2)
+    assert features.shape == (3, 2048) and probabilities.shape == (3, 1000)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_unloadable_inception_weights_are_a_clear_error(tmp_path):
+    from tfganzoo.errors import UserError
+    from tfganzoo.inception import InceptionFeatures
+
+    (tmp_path / "broken.h5").write_bytes(b"not an h5 file")
+    with pytest.raises(UserError, match=r"cannot load the InceptionV3 ImageNet weights .*"
+                                        r"inception_v3_weights_tf_dim_ordering_tf_kernels.h5 into ~/.keras/models/"):
+        InceptionFeatures(weights=str(tmp_path / "broken.h5"))

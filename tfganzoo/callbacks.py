@@ -10,7 +10,7 @@ import keras
 import tensorflow as tf
 from matplotlib.figure import Figure
 
-from tfganzoo import images, sampling
+from tfganzoo import evaluation, images, sampling
 from tfganzoo.files import atomic_path
 from tfganzoo.gan import LOG_NAMES
 
@@ -97,26 +97,88 @@ class PeriodicWeights(keras.callbacks.Callback):
         self.save()
 
 
-class TrainingPlots(keras.callbacks.Callback):
-    """At the end of training, loss.png and probabilities.png drawn from loss.csv (so a whole run shows)."""
+class PeriodicEvaluation(keras.callbacks.Callback):
+    """Every `every` epochs: the evaluator's scores of `num_samples` images (the same latents each time) as a
+    row of metrics.csv and as TensorBoard scalars `eval/<score>` at step = epoch."""
 
-    def __init__(self, csv_path, out_dir):
+    def __init__(self, evaluator, gan, csv_path, tensorboard_dir, every, num_samples):
         super().__init__()
-        self.csv_path = Path(csv_path)
-        self.out_dir = Path(out_dir)
+        self.evaluator, self.gan = evaluator, gan
+        self.csv_path, self.tensorboard_dir = Path(csv_path), str(tensorboard_dir)
+        self.every, self.num_samples = every, num_samples
+
+    def on_train_begin(self, logs=None):
+        self.writer = tf.summary.create_file_writer(self.tensorboard_dir)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        scores = self.evaluator(self.gan, self.num_samples)
+        print(f"Evaluation after epoch {epoch + 1} ({self.num_samples} samples): "
+              + ", ".join(f"{name} {value:.4g}" for name, value in scores.items()), flush=True)
+        new_file = not self.csv_path.exists()
+        with open(self.csv_path, "a", newline="") as f:
+            writer = csv.writer(f)
+            if new_file:
+                writer.writerow(["epoch", "num_samples", *scores])
+            writer.writerow([epoch + 1, self.num_samples] + [f"{value:.6g}" for value in scores.values()])
+        with self.writer.as_default():
+            for name, value in scores.items():
+                tf.summary.scalar(f"eval/{name}", value, step=epoch + 1)
+        self.writer.flush()
 
     def on_train_end(self, logs=None):
-        with open(self.csv_path, newline="") as f:
+        self.writer.close()
+
+
+class FinalEvaluation(keras.callbacks.Callback):
+    """After training: the evaluator's scores of `num_samples` images, printed and written to metrics.json
+    (the report evaluate.py --output writes, with the same latents, so the two agree)."""
+
+    def __init__(self, evaluator, gan, run_dir, num_samples):
+        super().__init__()
+        self.evaluator, self.gan, self.run_dir, self.num_samples = evaluator, gan, Path(run_dir), num_samples
+
+    def on_train_end(self, logs=None):
+        scores = self.evaluator(self.gan, self.num_samples)
+        print(f"Evaluation after training ({self.num_samples} samples, written to metrics.json):")
+        print(evaluation.format_scores(scores, self.evaluator.identity), flush=True)
+        evaluation.write_report(self.run_dir / "metrics.json", self.run_dir, self.num_samples, scores,
+                                self.evaluator.identity)
+
+
+class TrainingPlots(keras.callbacks.Callback):
+    """At the end of training, plots of whole run in `run_dir`: loss.png and probabilities.png from loss.csv,
+    and metrics.png (FID and label/code accuracy against epochs) from metrics.csv when there is one."""
+
+    PLOTS = (("loss.csv", "loss.png", (("Gen_loss", "Dis_loss"), "loss")),
+             ("loss.csv", "probabilities.png", (("Real_P", "Fake_P"), "mean D(x)")),
+             ("metrics.csv", "metrics.png", (("fid",), "FID"), (("label_accuracy", "code_accuracy"), "accuracy")))
+
+    def __init__(self, run_dir):
+        super().__init__()
+        self.run_dir = Path(run_dir)
+
+    def on_train_end(self, logs=None):
+        for csv_name, file_name, *panels in self.PLOTS:
+            if (self.run_dir / csv_name).exists():
+                self.plot(self.run_dir / csv_name, self.run_dir / file_name, panels)
+
+    @staticmethod
+    def plot(csv_path, png_path, panels):
+        """One panel per (column names, y label); columns missing from the CSV are left out."""
+        with open(csv_path, newline="") as f:
             rows = list(csv.DictReader(f))
+        panels = [(names, ylabel) for names, ylabel in panels if any(name in rows[0] for name in names)] if rows else []
+        if not panels:
+            return
         epochs = [int(row["epoch"]) for row in rows]
-        for file_name, names, ylabel in (("loss.png", ("Gen_loss", "Dis_loss"), "loss"),
-                                         ("probabilities.png", ("Real_P", "Fake_P"), "mean D(x)")):
-            figure = Figure(figsize=(6, 4))
-            axes = figure.subplots()
-            for name in names:
-                axes.plot(epochs, [float(row[name]) for row in rows], label=name)
-            axes.set(xlabel="epoch", ylabel=ylabel)
+        figure = Figure(figsize=(6 * len(panels), 4))
+        for axes, (names, ylabel) in zip(figure.subplots(1, len(panels), squeeze=False)[0], panels):
+            for name in (n for n in names if n in rows[0]):
+                axes.plot(epochs, [float(row[name]) for row in rows], marker=".", label=name)
+            axes.set(xlabel="epoch", ylabel=ylabel, ylim=(0, 1) if ylabel == "accuracy" else None)
             axes.legend()
-            figure.tight_layout()
-            with atomic_path(self.out_dir / file_name) as tmp:
-                figure.savefig(tmp, format="png")
+        figure.tight_layout()
+        with atomic_path(png_path) as tmp:
+            figure.savefig(tmp, format="png")

@@ -7,8 +7,8 @@ printed with every result. It is trained the first time it is needed and cached 
 """
 
 import dataclasses
-import hashlib
 import json
+import os
 from pathlib import Path
 
 import keras
@@ -17,11 +17,17 @@ from keras import layers
 
 from tfganzoo import datasets
 from tfganzoo.errors import UserError
-from tfganzoo.files import atomic_path, write_text_atomic
+from tfganzoo.files import atomic_path, sha256, write_text_atomic
 
 ARCHITECTURE = "convnet-v2 (conv32-conv64/2-conv128/2, flatten, dense 128 features, softmax)"
-DEFAULT_CACHE = Path("~/.cache/tfganzoo/classifiers").expanduser()
 TRAIN_EPOCHS = 3
+# The feature spaces of evaluation: this classifier, or InceptionV3 from Keras Applications (tfganzoo/inception.py).
+FEATURES = ("classifier", "inception")
+
+
+def default_cache():
+    """$XDG_CACHE_HOME/tfganzoo/classifiers, else ~/.cache/tfganzoo/classifiers."""
+    return Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "tfganzoo" / "classifiers"
 
 
 def build(image_shape, num_classes):
@@ -59,29 +65,29 @@ def collect(data, limit=None):
     return np.concatenate([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs])
 
 
-def _sha256(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+def load_or_train(dataset, load_train, test, cache_dir=None, seed=0):
+    """The classifier for `dataset` at the shape of `test`'s images: from the cache, else trained and cached.
 
-
-def load_or_train(dataset, train, test, cache_dir=None, seed=0):
-    """The classifier for `dataset` at these images' shape: from the cache, else trained and cached.
-
-    `train` and `test` are ImageData splits of the dataset.
+    `test` is the ImageData split its accuracy is measured on; `load_train()` returns the training split,
+    called only when the classifier has to be trained.
     """
-    if train.num_classes < 2:
+    if test.num_classes < 2:
         raise UserError(f"{dataset} has no classes to train an evaluation classifier on; "
-                        f"use --features=inception for unlabelled colour data")
-    shape = "x".join(map(str, train.image_shape))
-    directory = Path(cache_dir or DEFAULT_CACHE) / f"{dataset}-{shape}"
+                        f"use --features=inception")
+    shape = "x".join(map(str, test.image_shape))
+    directory = Path(cache_dir or default_cache()) / f"{dataset}-{shape}"
     weights, identity_file = directory / "classifier.weights.h5", directory / "identity.json"
-    model = build(train.image_shape, train.num_classes)
+    model = build(test.image_shape, test.num_classes)
     if weights.is_file() and identity_file.is_file():
         identity = json.loads(identity_file.read_text())
-        if identity.get("weights_sha256") != _sha256(weights):
+        if identity.get("weights_sha256") != sha256(weights):
             raise UserError(f"{weights} does not match its identity.json (checksum); delete {directory} to retrain")
         model.load_weights(weights)
         return EvalClassifier(model, identity)
     directory.mkdir(parents=True, exist_ok=True)
+    train = load_train()
+    print(f"Training the evaluation classifier on {len(train)} images of {dataset} (cached in {directory})",
+          flush=True)
     keras.utils.set_random_seed(seed)
     model.compile(optimizer=keras.optimizers.Adam(1e-3),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
@@ -89,11 +95,11 @@ def load_or_train(dataset, train, test, cache_dir=None, seed=0):
     model.fit(datasets.train_pipeline(train, batch, seed), epochs=TRAIN_EPOCHS, steps_per_epoch=len(train) // batch,
               shuffle=False, verbose=0)  # the pipeline shuffles
     test_images, test_labels = collect(test)
-    _, accuracy = model.evaluate(np.float32(test_images) / 127.5 - 1, test_labels, verbose=0)
+    _, accuracy = model.evaluate(np.float32(test_images) / 127.5 - 1, test_labels, batch_size=500, verbose=0)
     with atomic_path(weights) as tmp:
         model.save_weights(tmp)
     identity = {"architecture": ARCHITECTURE, "dataset": dataset, "image_shape": list(train.image_shape),
                 "train_source": train.source, "train_examples": len(train), "epochs": TRAIN_EPOCHS,
-                "test_accuracy": round(float(accuracy), 4), "weights_sha256": _sha256(weights)}
+                "test_accuracy": round(float(accuracy), 4), "weights_sha256": sha256(weights)}
     write_text_atomic(identity_file, json.dumps(identity, indent=2) + "\n")
     return EvalClassifier(model, identity)

@@ -9,8 +9,8 @@ import json
 import random
 from pathlib import Path
 
-from tfganzoo import datasets, losses, models
-from tfganzoo.errors import UserError
+from tfganzoo import classifier, datasets, losses, models
+from tfganzoo.errors import UserError, unknown_choice
 from tfganzoo.files import write_text_atomic
 
 
@@ -40,6 +40,11 @@ class Config:
     num_continuous: int = 2  # infogan: number of continuous codes, uniform on [-1, 1]
     info_weight: float = 1.0  # infogan: lambda, weight of the mutual-information term
     class_weight: float = 1.0  # acgan: weight of the class log-likelihood term
+    eval_every: int = 0  # evaluate every this many epochs into metrics.csv; 0: never during training
+    eval_samples: int = 2000  # generated images per periodic evaluation
+    final_eval_samples: int = 10_000  # generated images of the evaluation after training; 0: none
+    features: str = "classifier"  # feature space of the evaluation: "classifier" or "inception"
+    classifier_dir: str | None = None  # cache of evaluation classifiers; None: ~/.cache/tfganzoo/classifiers
     image_shape: tuple | None = None  # from the data
     num_classes: int | None = None  # from the data
 
@@ -103,6 +108,8 @@ def validate(config, source=""):
     models.get_model(config.model)
     datasets.get_dataset(config.dataset)
     losses.get_loss(config.loss)
+    if config.features not in classifier.FEATURES:
+        raise unknown_choice("features", config.features, classifier.FEATURES)
     optional = ("steps_per_epoch", "image_size")
     for name in ("epochs", "batch_size", "noise_dim", "save_every", "num_categorical", "num_continuous") + optional:
         value = getattr(config, name)
@@ -111,6 +118,13 @@ def validate(config, source=""):
     for name in ("g_lr", "d_lr"):
         if not _positive(getattr(config, name)):
             raise UserError(f"{source}{name} must be positive, got {getattr(config, name)!r}")
+    for name in ("eval_every", "final_eval_samples"):
+        if not isinstance(getattr(config, name), int) or getattr(config, name) < 0:
+            raise UserError(f"{source}{name} must be zero or a positive integer, got {getattr(config, name)!r}")
+    if not isinstance(config.eval_samples, int) or config.eval_samples < 10:
+        raise UserError(f"{source}eval_samples must be an integer of at least 10, got {config.eval_samples!r}")
+    if 0 < config.final_eval_samples < 10:
+        raise UserError(f"{source}final_eval_samples must be 0 or at least 10, got {config.final_eval_samples!r}")
     for name in ("info_weight", "class_weight"):
         if not _positive(getattr(config, name)) and getattr(config, name) != 0:
             raise UserError(f"{source}{name} must be zero or positive, got {getattr(config, name)!r}")

@@ -43,6 +43,10 @@ class DatasetSpec:
     crop: int | None = None  # central square crop before resizing (CelebA's 178x218 faces -> 140x140)
     default_size: int | None = None  # side the images are resized to when --image_size is not given
 
+    @property
+    def has_test_split(self):
+        return self.tfds_name is not None  # an image folder is one split
+
 
 DATASETS = {
     "mnist": DatasetSpec("mnist", DIGITS, ("~/.keras/datasets/mnist.npz", "/usr/share/datasets/mnist")),
@@ -95,6 +99,8 @@ def load(name, split="train", data_path=None, data_dir=None, image_size=None):
     if name == "folder":
         if data_path is None:
             raise UserError("--dataset=folder needs --data_path=DIR, a directory of PNG/JPEG images")
+        if split != "train":
+            raise UserError(f"an image folder has only a train split, not {split!r}")
         return read_folder(Path(data_path), size)
     if spec.stream and data_path is None:
         return _stream_tfds(name, spec, split, data_dir, size)

@@ -1,28 +1,66 @@
-"""Scoring a generator against the real test split, in the evaluation classifier's feature space."""
+"""Scoring a generator against real images, in the feature space of the evaluation classifier or InceptionV3.
+
+The reference set is the dataset's test split (an image folder has only one, so its training images are the
+reference there, and the report says so).
+"""
+
+import json
 
 import numpy as np
 
 from tfganzoo import classifier as classifier_lib
 from tfganzoo import datasets, metrics, sampling
+from tfganzoo.errors import UserError
+from tfganzoo.files import write_text_atomic
 from tfganzoo.gan import InfoGAN
 
 
-class Evaluator:
-    """Holds the classifier and the real test split's features (computed once), and scores generators."""
+def reference_split(dataset):
+    return "test" if datasets.get_dataset(dataset).has_test_split else "train"
 
-    def __init__(self, config, cache_dir=None, max_real=10_000):
+
+def unavailable_reason(config, num_classes):
+    """Why `config`'s run cannot be scored with its --features (a string), or None when it can."""
+    if config.features == "classifier" and num_classes < 2:
+        return (f"the evaluation classifier needs labelled data and {config.dataset} has {num_classes} class; "
+                f"use --features=inception")
+    return None
+
+
+class Evaluator:
+    """Holds the feature extractor and the real reference features (computed once), and scores generators.
+
+    `train` is the training split when the caller already has it (it is loaded only to train a classifier).
+    """
+
+    def __init__(self, config, cache_dir=None, max_real=10_000, train=None):
         load = lambda split: datasets.load(config.dataset, split, config.data_path, config.data_dir,  # noqa: E731
                                            config.image_size)
-        train, test = load("train"), load("test")
-        self.classifier = classifier_lib.load_or_train(config.dataset, train, test, cache_dir)
-        real_images, _ = classifier_lib.collect(test, max_real)
-        self.real_features, _ = self.classifier.features_and_probabilities(real_images)
+        self.reference = reference_split(config.dataset)
+        real = train if self.reference == "train" and train is not None else load(self.reference)
+        reason = unavailable_reason(config, real.num_classes)
+        if reason:
+            raise UserError(f"cannot evaluate: {reason}")
+        if config.features == "inception":
+            from tfganzoo.inception import InceptionFeatures  # only then: it builds a large network
+            self.extractor = InceptionFeatures()
+        else:
+            self.extractor = classifier_lib.load_or_train(config.dataset, lambda: train if train is not None else load("train"), real,
+                                                          cache_dir)
+        self.class_accuracies = config.features == "classifier"  # ImageNet classes are not the data's classes
+        real_images, _ = classifier_lib.collect(real, max_real)
+        self.num_real = len(real_images)
+        self.real_features, _ = self.extractor.features_and_probabilities(real_images)
+
+    @property
+    def identity(self):
+        return {**self.extractor.identity, "reference": f"{self.reference} split, {self.num_real} images"}
 
     def __call__(self, gan, num_samples, seed=0):
         """A dict of scores for `num_samples` generated images (an equal number per class when conditional)."""
         latent = gan.fixed_latent(num_samples, seed)
         labels = np.arange(num_samples) % gan.num_classes if gan.conditional else None
-        features, probabilities = self.classifier.features_and_probabilities(sampling.generate(gan, latent, labels))
+        features, probabilities = self.extractor.features_and_probabilities(sampling.generate(gan, latent, labels))
         kid, kid_error = metrics.kid(self.real_features, features)
         precision, recall = metrics.precision_recall(self.real_features, features)
         scores = {
@@ -32,8 +70,28 @@ class Evaluator:
             "classifier_score": metrics.classifier_score(probabilities),
             "class_entropy": metrics.predicted_class_entropy(probabilities),
         }
-        if gan.conditional:
+        if gan.conditional and self.class_accuracies:
             scores["label_accuracy"] = metrics.label_accuracy(probabilities, labels)
-        if isinstance(gan, InfoGAN):
+        if isinstance(gan, InfoGAN) and self.class_accuracies:
             scores["code_accuracy"] = metrics.best_mapping_accuracy(latent["categorical"], probabilities.argmax(1))
         return scores
+
+
+def describe(identity):
+    """One line naming the feature extractor, for printing with every result."""
+    accuracy = identity.get("test_accuracy")
+    trained = (f", test accuracy {accuracy:.4f}, trained on {identity['train_examples']} images of "
+               f"{identity['dataset']}" if accuracy is not None else "")
+    return (f"features: {identity['architecture']}{trained}, sha256 {identity.get('weights_sha256')}; "
+            f"reference: {identity['reference']}")
+
+
+def format_scores(scores, identity):
+    """The scores as a two-column table, followed by the feature extractor's description."""
+    return "\n".join([f"  {name:<17}{value:10.4f}" for name, value in scores.items()] + [describe(identity)])
+
+
+def write_report(path, run_dir, num_samples, scores, identity):
+    """The JSON report of one evaluation (written atomically)."""
+    report = {"run_dir": str(run_dir), "num_samples": num_samples, "scores": scores, "features": identity}
+    write_text_atomic(path, json.dumps(report, indent=2) + "\n")

@@ -1,6 +1,7 @@
 """Writing files so that an interruption never leaves a half-written one behind."""
 
 import contextlib
+import hashlib
 import os
 from pathlib import Path
 
@@ -24,3 +25,8 @@ def atomic_path(path):
 def write_text_atomic(path, text):
     with atomic_path(path) as tmp:
         Path(tmp).write_text(text)
+
+
+def sha256(path):
+    """The first 16 hex digits of a file's SHA-256: enough to tell weights files apart in a report."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]

@@ -5,7 +5,7 @@ import sys
 
 import keras
 
-from tfganzoo import callbacks, datasets, models
+from tfganzoo import callbacks, datasets, evaluation, models
 from tfganzoo.errors import UserError
 
 def prepare(config):
@@ -25,14 +25,39 @@ def compile_gan(config):
     return gan
 
 
-def make_callbacks(config, gan):
+def make_evaluator(config, data):
+    """The Evaluator the run's --eval_every and final evaluation need, or None when it needs none.
+
+    Data that cannot be scored is an error when --eval_every asks for it, and only skips the final evaluation
+    (with a note) when that is just the default.
+    """
+    if not (config.eval_every or config.final_eval_samples):
+        return None
+    try:
+        return evaluation.Evaluator(config, config.classifier_dir, train=data)
+    except UserError as e:
+        if config.eval_every:
+            raise UserError(f"--eval_every={config.eval_every}: {e}") from None
+        print(f"No evaluation after training: {e}", flush=True)
+        return None
+
+
+def make_callbacks(config, gan, evaluator):
     run_dir = config.run_dir
+    evaluations = []
+    if evaluator and config.eval_every:
+        evaluations.append(callbacks.PeriodicEvaluation(evaluator, gan, run_dir / "metrics.csv",
+                                                        run_dir / "tensorboard" / "eval", config.eval_every,
+                                                        config.eval_samples))
+    if evaluator and config.final_eval_samples:
+        evaluations.append(callbacks.FinalEvaluation(evaluator, gan, run_dir, config.final_eval_samples))
     return [
         callbacks.LossCSV(run_dir / "loss.csv"),
         callbacks.EpochTensorBoard(run_dir / "tensorboard", write_graph=False, write_steps_per_second=False),
         callbacks.SampleGrid(gan, run_dir / "samples", run_dir / "tensorboard" / "train", config.seed),
+        *evaluations,
         callbacks.PeriodicWeights(gan, config.weights_path(), config.save_every),
-        callbacks.TrainingPlots(run_dir / "loss.csv", run_dir),
+        callbacks.TrainingPlots(run_dir),
     ]
 
 
@@ -45,6 +70,7 @@ def train(config, verbose=None):
     if (config.run_dir / "config.json").exists():
         raise UserError(f"{config.run_dir} already holds a run; choose another --run_name or move it away")
     config, data = prepare(config)
+    evaluator = make_evaluator(config, data)  # first: training a classifier draws from the global seed
     keras.utils.set_random_seed(config.seed)
     pipeline = datasets.train_pipeline(data, config.batch_size, config.seed)
     steps = config.steps_per_epoch or len(data) // config.batch_size
@@ -55,7 +81,7 @@ def train(config, verbose=None):
     print(f"Training {config.model} on {len(data)} images of {config.dataset} from {data.source}; "
           f"{steps} steps/epoch; writing to {config.run_dir}", flush=True)
     history = gan.fit(pipeline, epochs=config.epochs, steps_per_epoch=steps,
-                      callbacks=make_callbacks(config, gan),
+                      callbacks=make_callbacks(config, gan, evaluator),
                       shuffle=False,  # the pipeline shuffles
                       verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2))
     return config, history
