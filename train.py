@@ -24,7 +24,18 @@ flags.DEFINE_string("data_path", None, "Local data: a directory of MNIST-format 
 flags.DEFINE_string("data_dir", None, "TFDS data directory (where TFDS caches downloaded datasets).")
 flags.DEFINE_integer("image_size", None, "Resize colour images to this square side (celeb_a: 64, folder: 64).",
                      lower_bound=1)
-flags.DEFINE_enum("loss", "ns", sorted(losses.LOSSES), "Adversarial loss.")
+flags.DEFINE_enum("loss", "ns", list(losses.LOSSES), "Adversarial loss: ns (non-saturating), minimax, wgan, "
+                  "hinge, lsgan.")
+flags.DEFINE_enum("penalty", "none", list(losses.PENALTIES), "Gradient penalty on the discriminator.")
+flags.DEFINE_float("penalty_weight", None, "Weight of --penalty (default 10: lambda of WGAN-GP and DRAGAN, gamma "
+                   "of R1).")
+flags.DEFINE_float("clip", None, "Clip the discriminator's weights to [-clip, clip] after each update (the "
+                   "original WGAN used 0.01).")
+flags.DEFINE_integer("d_steps", 1, "Discriminator updates per generator update, each on its own batch (5 for "
+                     "WGAN critics).", lower_bound=1)
+flags.DEFINE_bool("spectral_norm", False, "Spectral normalisation of the discriminator's dense and conv layers.")
+flags.DEFINE_bool("minibatch_discrimination", False, "Minibatch discrimination before the discriminator's "
+                  "real/fake output.")
 flags.DEFINE_integer("epochs", None, f"Training epochs {PER_MODEL}.", lower_bound=1)
 flags.DEFINE_integer("batch_size", None, f"Batch size {PER_MODEL}.", lower_bound=1)
 flags.DEFINE_float("lr", None, f"Adam learning rate of both networks {PER_MODEL}.")
@@ -60,7 +71,8 @@ flags.DEFINE_alias("LOG_PATH", "log_dir")
 flags.DEFINE_alias("MODEL_PATH", "weights_dir")
 
 FLAGS = flags.FLAGS
-CONFIG_FLAGS = ("data_path", "data_dir", "loss", "epochs", "batch_size", "lr", "g_lr", "d_lr", "beta_1", "beta_2",
+CONFIG_FLAGS = ("data_path", "data_dir", "loss", "penalty", "penalty_weight", "clip", "d_steps", "spectral_norm",
+                "minibatch_discrimination", "epochs", "batch_size", "lr", "g_lr", "d_lr", "beta_1", "beta_2",
                 "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir", "save_every", "seed",
                 "jit_compile", "image_size", "num_categorical", "num_continuous", "info_weight", "class_weight",
                 "eval_every", "eval_samples", "final_eval_samples", "features", "classifier_dir")

@@ -9,7 +9,8 @@ from tfganzoo.config import make_config
 
 
 def tiny_gan(name, **options):
-    return training.compile_gan(with_data_shape(make_config(name, batch_size=8, seed=1, noise_dim=16, **options)))
+    options = {"batch_size": 8, "seed": 1, "noise_dim": 16, **options}
+    return training.compile_gan(with_data_shape(make_config(name, **options)))
 
 
 def batch(size=8):

@@ -4,38 +4,49 @@ Epochs are numbered from 1 everywhere a user sees them (CSV rows, file names, Te
 """
 
 import csv
+import dataclasses
 from pathlib import Path
 
 import keras
 import tensorflow as tf
 from matplotlib.figure import Figure
+from tensorboard.plugins.hparams import api as hparams_api
 
 from tfganzoo import evaluation, images, sampling
 from tfganzoo.files import atomic_path
 from tfganzoo.gan import LOG_NAMES
 
-CSV_HEADER = ("epoch",) + LOG_NAMES  # the tutorial's loss.csv header
+
+
+def write_hparams(config, directory):
+    """The run's configuration as TensorBoard hparams (the HParams dashboard compares runs by them)."""
+    values = {name: value if isinstance(value, (bool, int, float, str)) else str(value)
+              for name, value in dataclasses.asdict(config).items()}
+    with tf.summary.create_file_writer(str(directory)).as_default():
+        hparams_api.hparams(values)
 
 
 class LossCSV(keras.callbacks.Callback):
-    """Appends one row per epoch to loss.csv, header `epoch,Real_P,Fake_P,Gen_loss,Dis_loss`.
+    """Appends one row per epoch to loss.csv, header `epoch,Real_P,Fake_P,Gen_loss,Dis_loss` (then `Penalty`
+    when a gradient penalty is on).
 
     Unlike keras.callbacks.CSVLogger it keeps the tutorial's column order and 1-based epochs, and it flushes
     every row so the file is complete up to the last finished epoch.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, names=LOG_NAMES):
         super().__init__()
         self.path = Path(path)
+        self.names = tuple(names)
 
     def on_train_begin(self, logs=None):
         if not self.path.exists():
             with open(self.path, "w", newline="") as f:
-                csv.writer(f).writerow(CSV_HEADER)
+                csv.writer(f).writerow(("epoch",) + self.names)
 
     def on_epoch_end(self, epoch, logs=None):
         with open(self.path, "a", newline="") as f:
-            csv.writer(f).writerow([epoch + 1] + [f"{float(logs[name]):.6g}" for name in LOG_NAMES])
+            csv.writer(f).writerow([epoch + 1] + [f"{float(logs[name]):.6g}" for name in self.names])
 
 
 class SampleGrid(keras.callbacks.Callback):

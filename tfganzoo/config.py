@@ -28,6 +28,12 @@ class Config:
     run_name: str
     beta_2: float = 0.999
     loss: str = "ns"
+    penalty: str = "none"  # gradient penalty on the discriminator: none, wgan-gp, dragan, r1
+    penalty_weight: float | None = None  # None: the penalty's own default (10 for each)
+    clip: float | None = None  # clip discriminator weights to [-clip, clip] (the original WGAN); None: no clipping
+    d_steps: int = 1  # discriminator updates per generator update
+    spectral_norm: bool = False  # spectral normalisation of the discriminator's dense and conv layers
+    minibatch_discrimination: bool = False  # a minibatch discrimination layer before D's real/fake output
     data_path: str | None = None
     data_dir: str | None = None
     steps_per_epoch: int | None = None  # None: one pass over the data
@@ -108,16 +114,30 @@ def validate(config, source=""):
     models.get_model(config.model)
     datasets.get_dataset(config.dataset)
     losses.get_loss(config.loss)
+    losses.get_penalty(config.penalty)
     if config.features not in classifier.FEATURES:
         raise unknown_choice("features", config.features, classifier.FEATURES)
     optional = ("steps_per_epoch", "image_size")
-    for name in ("epochs", "batch_size", "noise_dim", "save_every", "num_categorical", "num_continuous") + optional:
+    for name in ("epochs", "batch_size", "noise_dim", "save_every", "num_categorical", "num_continuous",
+                 "d_steps") + optional:
         value = getattr(config, name)
         if not _positive(value, int) and not (name in optional and value is None):
             raise UserError(f"{source}{name} must be a positive integer, got {value!r}")
     for name in ("g_lr", "d_lr"):
         if not _positive(getattr(config, name)):
             raise UserError(f"{source}{name} must be positive, got {getattr(config, name)!r}")
+    for name in ("penalty_weight", "clip"):
+        if getattr(config, name) is not None and not _positive(getattr(config, name)):
+            raise UserError(f"{source}{name} must be positive, got {getattr(config, name)!r}")
+    if config.penalty_weight is not None and config.penalty == "none":
+        raise UserError(f"{source}penalty_weight={config.penalty_weight} needs a penalty; valid choices: "
+                        f"{', '.join(p for p in losses.PENALTIES if p != 'none')}")
+    if config.clip is not None and config.penalty != "none":
+        raise UserError(f"{source}clip={config.clip} and penalty={config.penalty} both constrain the "
+                        f"discriminator's gradients; choose one")
+    for name in ("spectral_norm", "minibatch_discrimination", "jit_compile"):
+        if not isinstance(getattr(config, name), bool):
+            raise UserError(f"{source}{name} must be true or false, got {getattr(config, name)!r}")
     for name in ("eval_every", "final_eval_samples"):
         if not isinstance(getattr(config, name), int) or getattr(config, name) < 0:
             raise UserError(f"{source}{name} must be zero or a positive integer, got {getattr(config, name)!r}")

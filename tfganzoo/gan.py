@@ -36,21 +36,31 @@ class GAN(keras.Model):
       noise_dim: length of the noise vector z ~ N(0, I).
       num_classes: number of classes in the data (used by conditional variants).
       loss: key of `losses.LOSSES`.
+      penalty: key of `losses.PENALTIES`, added to the D loss times `penalty_weight` (None: its default).
+      clip: clip every discriminator weight to [-clip, clip] after each D update (the original WGAN).
+      d_steps: discriminator updates per generator update, each on its own real batch: a step receives
+        d_steps batches at once (the pipeline's batch is d_steps x batch_size) and splits them.
       seed: seed of the generator-noise stream drawn inside the train step.
     """
 
     conditional = False  # whether generation takes class labels
 
-    def __init__(self, generator, discriminator, *, noise_dim, num_classes, loss="ns", seed=None, **kwargs):
+    def __init__(self, generator, discriminator, *, noise_dim, num_classes, loss="ns", penalty="none",
+                 penalty_weight=None, clip=None, d_steps=1, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
         self.noise_dim = noise_dim
         self.num_classes = num_classes
         self.loss_pair = losses.get_loss(loss)
+        self.penalty = losses.get_penalty(penalty)
+        self.penalty_weight = self.penalty.default_weight if penalty_weight is None else penalty_weight
+        self.clip = clip
+        self.d_steps = d_steps
         # A SeedGenerator's state is a variable: the noise stream is reproducible and checkpointable.
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in LOG_NAMES}
+        names = LOG_NAMES + (("Penalty",) if self.penalty.function else ())
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     def compile(self, g_optimizer, d_optimizer, **kwargs):
         super().compile(**kwargs)
@@ -107,16 +117,17 @@ class GAN(keras.Model):
 
     def train_step(self, data):
         real_images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
-        batch_size = ops.shape(real_images)[0]
-        d_loss, real_p, fake_p = self._discriminator_update(real_images, labels, batch_size)
-        g_loss = self._generator_update(labels, batch_size)
-        values = {"Real_P": real_p, "Fake_P": fake_p, "Gen_loss": g_loss, "Dis_loss": d_loss}
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
+        batch_size = ops.shape(real_images)[0] // self.d_steps
+        for k in range(self.d_steps):  # unrolled: d_steps is small and fixed
+            part = slice(k * batch_size, (k + 1) * batch_size)
+            batch_labels = None if labels is None else labels[part]
+            for name, value in self._discriminator_update(real_images[part], batch_labels, batch_size).items():
+                self.trackers[name].update_state(value)
+        self.trackers["Gen_loss"].update_state(self._generator_update(batch_labels, batch_size))
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     def _discriminator_update(self, real_images, labels, batch_size):
-        """One D step. Returns its loss and its mean probabilities on the real and the generated batch."""
+        """One D step. Returns its loss, penalty, and its mean output (LossPair.output) on real and fake."""
         latent = self.sample_latent(batch_size)
         # Made outside the tape: this step sends no gradient into the generator.
         fake_images = self.generate(latent, labels, training=True)
@@ -125,9 +136,20 @@ class GAN(keras.Model):
             fake_out = self.discriminate(fake_images, labels, training=True)
             d_loss = self.loss_pair.discriminator(real_out["logits"], fake_out["logits"])
             d_loss += self.discriminator_extra_loss(real_out, fake_out, latent, labels)
+            values = {}
+            if self.penalty.function:
+                critic = lambda images: self.discriminate(images, labels, training=True)["logits"]  # noqa: E731
+                values["Penalty"] = self.penalty.function(critic, ops.cast(real_images, fake_images.dtype),
+                                                          fake_images, self.seed_generator)
+                d_loss += self.penalty_weight * values["Penalty"]
         variables = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, variables), variables))
-        return d_loss, ops.mean(ops.sigmoid(real_out["logits"])), ops.mean(ops.sigmoid(fake_out["logits"]))
+        if self.clip:
+            for variable in variables:
+                variable.assign(ops.clip(variable, -self.clip, self.clip))
+        output = self.loss_pair.output
+        return {"Dis_loss": d_loss, "Real_P": ops.mean(output(real_out["logits"])),
+                "Fake_P": ops.mean(output(fake_out["logits"])), **values}
 
     def _generator_update(self, labels, batch_size):
         """One G step on fresh latents, through the just-updated discriminator. Returns its loss."""

@@ -1,16 +1,23 @@
-"""Adversarial losses as pure, paired functions (TF-GAN style), all on discriminator logits.
+"""Adversarial losses as pure, paired functions (TF-GAN style), all on the discriminator's raw output.
 
 Every pair has the same signatures:
   <name>_generator_loss(fake_logits) -> scalar
   <name>_discriminator_loss(real_logits, fake_logits) -> scalar
-where the logits are float tensors of shape [batch, 1] (or [batch]). Working on logits rather than sigmoid
-probabilities keeps the log terms numerically stable; the tutorial's sigmoid output layer lives in here.
+where the "logits" are the discriminator's linear output, float tensors of shape [batch, 1] (or [batch]).
+Every discriminator ends in a linear unit, and each loss applies its own link (a sigmoid inside the log
+for ns/minimax, nothing for the critics of wgan/hinge, a square for lsgan), so any loss combines with any
+model: there is no sigmoid output to conflict with a Wasserstein critic. Working on logits also keeps the
+log terms numerically stable; the tutorial's sigmoid output layer lives in here.
+
+Gradient penalties (LIPSCHITZ_PENALTIES) take the critic as a function of images and return a scalar.
 """
 
 import dataclasses
 import math
 from typing import Callable
 
+import keras
+import tensorflow as tf
 from keras import ops
 
 from tfganzoo.errors import unknown_choice
@@ -28,6 +35,78 @@ def ns_generator_loss(fake_logits):
 def ns_discriminator_loss(real_logits, fake_logits):
     """-E[log D(x)] - E[log(1 - D(G(z)))]: binary cross-entropy, real labelled 1 and fake 0 (summed)."""
     return ops.mean(ops.softplus(-real_logits)) + ops.mean(ops.softplus(fake_logits))
+
+
+# Goodfellow et al. 2014, the minimax game of eq. 1 as written (saturates when D rejects the fakes confidently).
+def minimax_generator_loss(fake_logits):
+    """E[log(1 - D(G(z)))], which the generator minimises."""
+    return -ops.mean(ops.softplus(fake_logits))
+
+
+# Arjovsky et al. 2017, "Wasserstein GAN", algorithm 1 (the critic is kept Lipschitz by --clip or a penalty).
+def wgan_generator_loss(fake_logits):
+    """-E[C(G(z))]."""
+    return -ops.mean(fake_logits)
+
+
+def wgan_discriminator_loss(real_logits, fake_logits):
+    """E[C(G(z))] - E[C(x)]: minus the critic's estimate of the Wasserstein-1 distance."""
+    return ops.mean(fake_logits) - ops.mean(real_logits)
+
+
+# Lim & Ye 2017, "Geometric GAN"; Miyato et al. 2018 (the SN-GAN hinge loss). The generator's is WGAN's.
+def hinge_discriminator_loss(real_logits, fake_logits):
+    """E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]."""
+    return ops.mean(ops.relu(1 - real_logits)) + ops.mean(ops.relu(1 + fake_logits))
+
+
+# Mao et al. 2017, "Least Squares Generative Adversarial Networks", eq. 2 with a = 0, b = c = 1.
+def lsgan_generator_loss(fake_logits):
+    """1/2 E[(D(G(z)) - 1)^2]."""
+    return 0.5 * ops.mean(ops.square(fake_logits - 1))
+
+
+def lsgan_discriminator_loss(real_logits, fake_logits):
+    """1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2]."""
+    return 0.5 * ops.mean(ops.square(real_logits - 1)) + 0.5 * ops.mean(ops.square(fake_logits))
+
+
+# ----- gradient penalties on the discriminator, added to its loss times --penalty_weight -----
+
+def gradient_norms(critic, images, epsilon=1e-12):
+    """||grad_x critic(x)||_2 per example, with `epsilon` inside the square root (finite gradient at 0)."""
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        outputs = critic(images)
+    # The gradient of the outputs' sum; examples are independent, so its rows are the per-example gradients.
+    gradients = tape.gradient(outputs, images)
+    return ops.sqrt(ops.sum(ops.square(gradients), axis=list(range(1, len(images.shape)))) + epsilon)
+
+
+def _per_example_uniform(images, seed):
+    return keras.random.uniform((ops.shape(images)[0],) + (1,) * (len(images.shape) - 1), seed=seed)
+
+
+# Gulrajani et al. 2017, "Improved Training of Wasserstein GANs", algorithm 1 (lambda = 10).
+def wgan_gp_penalty(critic, real, fake, seed=None):
+    """E[(||grad C(x_hat)|| - 1)^2] at x_hat = e x + (1 - e) G(z), e ~ U[0, 1] drawn per example."""
+    e = _per_example_uniform(real, seed)
+    return ops.mean(ops.square(gradient_norms(critic, e * real + (1 - e) * fake) - 1))
+
+
+# Kodali et al. 2017, "On Convergence and Stability of GANs" (DRAGAN; the authors' code's perturbation).
+def dragan_penalty(critic, real, fake, seed=None):
+    """E[(||grad D(x_hat)|| - 1)^2] around the data: x_hat = x + a (x_p - x), a ~ U[0, 1] per example and
+    x_p = x + 0.5 std(x) u, u ~ U[0, 1] per pixel."""
+    perturbed = real + 0.5 * ops.std(real) * keras.random.uniform(ops.shape(real), seed=seed)
+    a = _per_example_uniform(real, seed)
+    return ops.mean(ops.square(gradient_norms(critic, real + a * (perturbed - real)) - 1))
+
+
+# Mescheder et al. 2018, "Which Training Methods for GANs do actually Converge?", eq. 9 (gamma = 10).
+def r1_penalty(critic, real, fake, seed=None):
+    """1/2 E[||grad D(x)||^2] on real data (so that --penalty_weight is the paper's gamma)."""
+    return 0.5 * ops.mean(ops.square(gradient_norms(critic, real, epsilon=0.0)))
 
 
 # ----- auxiliary terms, added by the AC-GAN and InfoGAN hooks -----
@@ -66,10 +145,35 @@ def infogan_mutual_information_loss(q, categorical, continuous):
 class LossPair:
     generator: Callable
     discriminator: Callable
+    # What loss.csv's Real_P / Fake_P average: D(x) = sigmoid(logits) for the log losses, the raw output
+    # (a critic value, or lsgan's regression target 1 / 0) for the others.
+    output: Callable = ops.sigmoid
+
+
+def _raw(logits):
+    return logits
 
 
 LOSSES = {
     "ns": LossPair(ns_generator_loss, ns_discriminator_loss),
+    "minimax": LossPair(minimax_generator_loss, ns_discriminator_loss),
+    "wgan": LossPair(wgan_generator_loss, wgan_discriminator_loss, _raw),
+    "hinge": LossPair(wgan_generator_loss, hinge_discriminator_loss, _raw),
+    "lsgan": LossPair(lsgan_generator_loss, lsgan_discriminator_loss, _raw),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Penalty:
+    function: Callable | None  # (critic, real, fake, seed) -> scalar; None: no penalty
+    default_weight: float = 0.0
+
+
+PENALTIES = {
+    "none": Penalty(None),
+    "wgan-gp": Penalty(wgan_gp_penalty, 10.0),
+    "dragan": Penalty(dragan_penalty, 10.0),
+    "r1": Penalty(r1_penalty, 10.0),
 }
 
 
@@ -77,3 +181,9 @@ def get_loss(name: str) -> LossPair:
     if name not in LOSSES:
         raise unknown_choice("loss", name, LOSSES)
     return LOSSES[name]
+
+
+def get_penalty(name: str) -> Penalty:
+    if name not in PENALTIES:
+        raise unknown_choice("penalty", name, PENALTIES)
+    return PENALTIES[name]

@@ -52,7 +52,7 @@ def make_callbacks(config, gan, evaluator):
     if evaluator and config.final_eval_samples:
         evaluations.append(callbacks.FinalEvaluation(evaluator, gan, run_dir, config.final_eval_samples))
     return [
-        callbacks.LossCSV(run_dir / "loss.csv"),
+        callbacks.LossCSV(run_dir / "loss.csv", tuple(gan.trackers)),
         callbacks.EpochTensorBoard(run_dir / "tensorboard", write_graph=False, write_steps_per_second=False),
         callbacks.SampleGrid(gan, run_dir / "samples", run_dir / "tensorboard" / "train", config.seed),
         *evaluations,
@@ -72,12 +72,18 @@ def train(config, verbose=None):
     config, data = prepare(config)
     evaluator = make_evaluator(config, data)  # first: training a classifier draws from the global seed
     keras.utils.set_random_seed(config.seed)
-    pipeline = datasets.train_pipeline(data, config.batch_size, config.seed)
-    steps = config.steps_per_epoch or len(data) // config.batch_size
+    # A step takes d_steps batches: one per discriminator update (see GAN).
+    step_examples = config.batch_size * config.d_steps
+    if config.d_steps > 1 and len(data) < step_examples:
+        raise UserError(f"--batch_size={config.batch_size} x --d_steps={config.d_steps} = {step_examples} examples "
+                        f"per step is more than the dataset has ({len(data)})")
+    pipeline = datasets.train_pipeline(data, step_examples, config.seed)
+    steps = config.steps_per_epoch or len(data) // step_examples
     gan = compile_gan(config)
 
     config.run_dir.mkdir(parents=True, exist_ok=True)
     config.save(config.run_dir / "config.json")
+    callbacks.write_hparams(config, config.run_dir / "tensorboard")
     print(f"Training {config.model} on {len(data)} images of {config.dataset} from {data.source}; "
           f"{steps} steps/epoch; writing to {config.run_dir}", flush=True)
     history = gan.fit(pipeline, epochs=config.epochs, steps_per_epoch=steps,

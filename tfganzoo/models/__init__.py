@@ -6,8 +6,15 @@ common ones), and build_generator(config) and build_discriminator(config), which
 class count the data put into the config.
 """
 
+import keras
+from keras import layers
+
 from tfganzoo.errors import UserError, unknown_choice
+from tfganzoo.layers import BatchFreeNormalization, Maxout
 from tfganzoo.models import acgan, cgan, dcgan, infogan, mlp
+
+# Config fields every GAN class takes: the stabilisers of the shared train step.
+STABILISERS = ("loss", "penalty", "penalty_weight", "clip", "d_steps")
 
 MODELS = {
     "gan": mlp,
@@ -31,7 +38,31 @@ def build_gan(config):
     if module.GAN_CLASS.conditional and config.num_classes < 2:
         raise UserError(f"{config.model} generates by class, but {config.dataset} has {config.num_classes} class; "
                         f"use a labelled dataset or an unconditional model (gan, dcgan, infogan)")
-    options = {name: getattr(config, name) for name in module.GAN_OPTIONS}
-    return module.GAN_CLASS(module.build_generator(config), module.build_discriminator(config),
-                            noise_dim=config.noise_dim, num_classes=config.num_classes, loss=config.loss,
-                            seed=config.seed, **options)
+    options = {name: getattr(config, name) for name in module.GAN_OPTIONS + STABILISERS}
+    discriminator = module.build_discriminator(config)
+    if config.spectral_norm or config.penalty != "none":
+        discriminator = adapted(discriminator, config.spectral_norm, layer_norm=config.penalty != "none")
+    return module.GAN_CLASS(module.build_generator(config), discriminator, noise_dim=config.noise_dim,
+                            num_classes=config.num_classes, seed=config.seed, **options)
+
+
+def adapted(discriminator, spectral_norm, layer_norm):
+    """A copy of a functional discriminator with its layers adapted to a stabiliser.
+
+    spectral_norm: Dense and Conv2D layers (also inside Maxout) are wrapped in keras.layers.SpectralNormalization
+      (Miyato et al. 2018): one power iteration per training call, its vector kept as a non-trainable weight
+      across steps, nothing updated at inference.
+    layer_norm: BatchNormalization becomes LayerNormalization over each example's features, as Gulrajani et
+      al. 2017 do for WGAN-GP: a gradient penalty is per example, and batch norm makes each output depend on
+      the whole batch.
+    """
+    def clone(layer):
+        config = layer.get_config()
+        if spectral_norm and isinstance(layer, (layers.Dense, layers.Conv2D)):
+            return layers.SpectralNormalization(layer.__class__.from_config(config))
+        if spectral_norm and isinstance(layer, Maxout):
+            return Maxout.from_config({**config, "spectral_norm": True})
+        if layer_norm and isinstance(layer, layers.BatchNormalization):
+            return BatchFreeNormalization(axis=list(range(1, len(layer.input.shape))), name=layer.name)
+        return layer.__class__.from_config(config)
+    return keras.models.clone_model(discriminator, clone_function=clone)

@@ -6,7 +6,7 @@ import keras
 from keras import layers
 
 from tfganzoo.gan import ConditionalGAN
-from tfganzoo.layers import Maxout
+from tfganzoo.layers import Maxout, adversarial_head
 
 DESCRIPTION = "conditional GAN, maxout discriminator (Mirza & Osindero 2014)"
 # The tutorial's recipe: Adam(2e-4) with Keras's default betas for both networks, batch 256, 150 epochs.
@@ -41,4 +41,5 @@ def build_discriminator(config):
     x = _maxout_block(layers.Flatten()(image), 240, 5)
     y = _maxout_block(label, 50, 5)
     joint = _maxout_block(layers.Concatenate()([x, y]), 240, 4)
-    return keras.Model([image, label], layers.Dense(1)(joint), name="cgan_discriminator")
+    logits = adversarial_head(joint, config.minibatch_discrimination)
+    return keras.Model([image, label], logits, name="cgan_discriminator")

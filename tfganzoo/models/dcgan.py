@@ -15,6 +15,7 @@ import keras
 from keras import layers
 
 from tfganzoo.errors import UserError
+from tfganzoo.layers import adversarial_head
 from tfganzoo.gan import GAN
 
 DESCRIPTION = "deep convolutional GAN (Radford et al. 2016)"
@@ -83,4 +84,5 @@ def build_generator(config):
 def build_discriminator(config):
     """images [B, *image_shape] -> logits [B, 1]."""
     image = keras.Input(tuple(config.image_shape), name="image")
-    return keras.Model(image, layers.Dense(1)(discriminator_body(image)), name="dcgan_discriminator")
+    logits = adversarial_head(discriminator_body(image), config.minibatch_discrimination)
+    return keras.Model(image, logits, name="dcgan_discriminator")

@@ -3,6 +3,7 @@
 import keras
 from keras import layers
 
+from tfganzoo.layers import adversarial_head
 from tfganzoo.gan import InfoGAN
 from tfganzoo.models.dcgan import discriminator_body, generator_body
 
@@ -30,7 +31,7 @@ def build_discriminator(config):
     features = discriminator_body(image)
     q = layers.LeakyReLU(negative_slope=0.1)(layers.BatchNormalization()(layers.Dense(128, use_bias=False)(features)))
     outputs = {
-        "logits": layers.Dense(1)(features),
+        "logits": adversarial_head(features, config.minibatch_discrimination),
         "code_logits": layers.Dense(config.num_categorical)(q),
         "code_mean": layers.Dense(config.num_continuous)(q),
     }

@@ -5,6 +5,7 @@ import math
 import keras
 from keras import layers
 
+from tfganzoo.layers import adversarial_head
 from tfganzoo.gan import GAN
 
 DESCRIPTION = "vanilla MLP GAN (Goodfellow et al. 2014)"
@@ -32,4 +33,4 @@ def build_discriminator(config):
     x = layers.Flatten()(image)
     for units in (512, 256):
         x = layers.LeakyReLU(negative_slope=0.2)(layers.Dense(units)(x))
-    return keras.Model(image, layers.Dense(1)(x), name="gan_discriminator")
+    return keras.Model(image, adversarial_head(x, config.minibatch_discrimination), name="gan_discriminator")

@@ -1,0 +1,128 @@
+"""The stabilisers of the shared train step: losses x penalties on every model, d_steps, weight clipping,
+spectral normalisation and minibatch discrimination."""
+
+import csv
+import json
+
+import keras
+import numpy as np
+import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from conftest import run_script
+from test_train_step import batch, tiny_gan
+from tfganzoo import losses, models
+from tfganzoo.layers import BatchFreeNormalization, MinibatchDiscrimination
+
+
+def variables(network):
+    return {v.path: np.array(v) for v in network.trainable_variables}
+
+
+@pytest.mark.parametrize("penalty", list(losses.PENALTIES))
+@pytest.mark.parametrize("loss", list(losses.LOSSES))
+@pytest.mark.parametrize("name", sorted(models.MODELS))
+def test_one_step_for_every_model_loss_and_penalty(name, loss, penalty):
+    gan = tiny_gan(name, loss=loss, penalty=penalty, batch_size=2)
+    before = [variables(gan.discriminator), variables(gan.generator)]
+    logs = gan.train_step(batch(2))
+    expected = {"Real_P", "Fake_P", "Gen_loss", "Dis_loss"} | ({"Penalty"} if penalty != "none" else set())
+    assert set(logs) == expected and all(np.isfinite(float(v)) for v in logs.values())
+    assert float(logs.get("Penalty", 0)) >= 0
+    # Both players moved. (Not necessarily every variable: under wgan the output bias has gradient 0, and a
+    # hinge term whose margins are all met has none.)
+    for old, new in zip(before, [variables(gan.discriminator), variables(gan.generator)]):
+        changed = [path for path in old if not np.array_equal(old[path], new[path])]
+        assert len(changed) >= len(old) - 2, sorted(set(old) - set(changed))
+
+
+@pytest.mark.parametrize("name", sorted(models.MODELS))
+def test_spectral_norm_and_minibatch_discrimination_train_every_model(name):
+    gan = tiny_gan(name, spectral_norm=True, minibatch_discrimination=True, loss="hinge", batch_size=4)
+    layer_types = {type(layer) for layer in gan.discriminator._flatten_layers()}
+    assert keras.layers.SpectralNormalization in layer_types and MinibatchDiscrimination in layer_types
+    logs = gan.train_step(batch(4))
+    assert all(np.isfinite(float(v)) for v in logs.values())
+
+
+def test_a_gradient_penalty_swaps_the_critics_batch_norm_for_a_per_example_one():
+    plain, penalised = tiny_gan("dcgan"), tiny_gan("dcgan", penalty="wgan-gp")
+    kinds = lambda gan: {type(layer).__name__ for layer in gan.discriminator.layers}  # noqa: E731
+    assert "BatchNormalization" in kinds(plain) and "BatchNormalization" not in kinds(penalised)
+    assert any(isinstance(layer, BatchFreeNormalization) for layer in penalised.discriminator.layers)
+    # Per example: an example's output no longer depends on the rest of its batch.
+    images, labels = batch(4)
+    alone = np.asarray(penalised.discriminate(images[:1], None, training=True)["logits"])
+    together = np.asarray(penalised.discriminate(images, None, training=True)["logits"])[:1]
+    np.testing.assert_allclose(alone, together, rtol=1e-5, atol=1e-6)
+
+
+def test_d_steps_makes_that_many_discriminator_updates_per_generator_update():
+    gan = tiny_gan("gan", d_steps=3, batch_size=2)
+    gan.train_step(batch(6))  # 3 batches of 2
+    assert int(gan.d_optimizer.iterations) == 3 and int(gan.g_optimizer.iterations) == 1
+
+
+def test_clip_keeps_every_discriminator_weight_in_range():
+    gan = tiny_gan("gan", loss="wgan", clip=0.01, lr=0.5)
+    gan.train_step(batch(8))
+    assert max(np.abs(v).max() for v in variables(gan.discriminator).values()) <= 0.01 + 1e-7
+
+
+def test_spectral_norm_drives_the_largest_singular_value_to_one_and_leaves_inference_alone():
+    rng = np.random.default_rng(0)
+    dense = keras.layers.Dense(10)
+    layer = keras.layers.SpectralNormalization(dense, power_iterations=1)
+    layer.build((None, 20))
+    # A random matrix with random singular vectors and the spectrum 5 * 0.7^k: power iteration converges at
+    # the rate of the gap (sigma_2 / sigma_1), which is 0.96 for a plain Gaussian matrix of this size.
+    u, _ = np.linalg.qr(rng.normal(size=(20, 10)))
+    v, _ = np.linalg.qr(rng.normal(size=(10, 10)))
+    dense.kernel.assign((u * 5 * 0.7 ** np.arange(10)) @ v.T)
+    x = rng.normal(size=(5, 20)).astype(np.float32)
+    sigmas = []
+    for _ in range(6):
+        layer(x, training=True)
+        sigmas.append(np.linalg.svd(np.asarray(dense.kernel), compute_uv=False)[0])
+    assert abs(sigmas[-1] - 1) < 1e-3 and abs(sigmas[0] - 1) > abs(sigmas[-1] - 1), sigmas
+    # Inference: neither the kernel nor the power-iteration vector moves, and the output is the plain layer's.
+    kernel, u = np.asarray(dense.kernel), np.asarray(layer.vector_u)
+    out = np.asarray(layer(x, training=False))
+    np.testing.assert_array_equal(np.asarray(dense.kernel), kernel)
+    np.testing.assert_array_equal(np.asarray(layer.vector_u), u)
+    np.testing.assert_allclose(out, x @ kernel + np.asarray(dense.bias), rtol=1e-5, atol=1e-5)
+
+
+def test_minibatch_discrimination_shapes_and_identical_inputs():
+    layer = MinibatchDiscrimination(num_kernels=7, kernel_dim=3)
+    same = np.tile(np.random.default_rng(0).normal(size=(1, 12)).astype(np.float32), (5, 1))
+    out = np.asarray(layer(same))
+    assert out.shape == (5, 12 + 7)
+    np.testing.assert_allclose(out[:, :12], same)
+    np.testing.assert_allclose(out[:, 12:], 4.0, rtol=1e-6)  # every other example is at L1 distance 0
+    far = np.eye(5, 12, dtype=np.float32) * 1e4
+    assert np.asarray(layer(far))[:, 12:].max() < 1e-3  # far apart: exp(-large) ~ 0
+
+
+@pytest.mark.slow
+def test_stabilisers_are_recorded_and_the_run_reloads(tiny_idx_dir, tmp_path):
+    args = ["--model=dcgan", f"--data_path={tiny_idx_dir}", "--epochs=2", "--batch_size=8", "--loss=wgan",
+            "--penalty=wgan-gp", "--d_steps=2", "--spectral_norm", "--minibatch_discrimination",
+            f"--log_dir={tmp_path}", "--final_eval_samples=0", "--seed=1"]
+    result = run_script("train.py", *args)
+    assert result.returncode == 0, result.stderr
+    run_dir = tmp_path / "dcgan-mnist"
+    config = json.loads((run_dir / "config.json").read_text())
+    assert (config["loss"], config["penalty"], config["penalty_weight"], config["d_steps"], config["spectral_norm"],
+            config["minibatch_discrimination"]) == ("wgan", "wgan-gp", None, 2, True, True)
+    with open(run_dir / "loss.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["epoch", "Real_P", "Fake_P", "Gen_loss", "Dis_loss", "Penalty"] and len(rows) == 3
+    assert "64 images of mnist from" in result.stdout and "4 steps/epoch" in result.stdout  # 64 // (8 x 2)
+    events = EventAccumulator(str(run_dir / "tensorboard"), size_guidance={"tensors": 0})
+    events.Reload()
+    hparams = events.summary_metadata["_hparams_/session_start_info"].plugin_data.content
+    assert b"wgan-gp" in hparams and b"minibatch_discrimination" in hparams
+    result = run_script("sample.py", f"--run_dir={run_dir}", "--num=4", f"--output={tmp_path / 's.npz'}")
+    assert result.returncode == 0, result.stderr
+    assert np.load(tmp_path / "s.npz")["images"].shape == (4, 28, 28, 1)
