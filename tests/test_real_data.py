@@ -4,6 +4,7 @@ Skipped on a developer machine without the package; under CI (CI=true) a missing
 """
 
 import csv
+import json
 import os
 from pathlib import Path
 
@@ -42,3 +43,8 @@ def test_cgan_trains_briefly_on_real_fashion_mnist(tmp_path):
     assert result.returncode == 0, result.stderr
     samples = np.load(tmp_path / "boots.npz")
     assert samples["images"].shape == (10, 28, 28, 1) and set(samples["labels"]) == {9}
+    # The final evaluation trained the real evaluation classifier (about a minute) and scored the run with it.
+    report = json.loads((tmp_path / "cgan-fashion_mnist" / "metrics.json").read_text())
+    assert report["features"]["test_accuracy"] > 0.88 and report["features"]["train_examples"] == 60000
+    assert report["features"]["reference"] == "test split, 10000 images"
+    assert report["scores"]["fid"] > 50  # 50 steps of the tutorial recipe are far from the data

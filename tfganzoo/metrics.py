@@ -57,7 +57,7 @@ def predicted_class_entropy(probabilities):
     """Entropy (nats) of the histogram of predicted classes: log K when every class is generated equally."""
     counts = np.bincount(np.argmax(probabilities, axis=1), minlength=probabilities.shape[1])
     frequencies = counts[counts > 0] / counts.sum()
-    return float(-np.sum(frequencies * np.log(frequencies)))
+    return float(-np.sum(frequencies * np.log(frequencies))) + 0.0  # + 0.0: one class gives 0, not -0
 
 
 def _kth_neighbour_distances(features, k, chunk=1000):
