@@ -17,13 +17,14 @@ from tfganzoo.files import atomic_path
 from tfganzoo.gan import LOG_NAMES
 
 
-
 def write_hparams(config, directory):
     """The run's configuration as TensorBoard hparams (the HParams dashboard compares runs by them)."""
     values = {name: value if isinstance(value, (bool, int, float, str)) else str(value)
               for name, value in dataclasses.asdict(config).items()}
-    with tf.summary.create_file_writer(str(directory)).as_default():
+    writer = tf.summary.create_file_writer(str(directory))
+    with writer.as_default():
         hparams_api.hparams(values)
+    writer.close()  # written now, not whenever the writer is garbage-collected
 
 
 class LossCSV(keras.callbacks.Callback):

@@ -72,8 +72,8 @@ def load_or_train(dataset, load_train, test, cache_dir=None, seed=0):
     called only when the classifier has to be trained.
     """
     if test.num_classes < 2:
-        raise UserError(f"{dataset} has no classes to train an evaluation classifier on; "
-                        f"use --features=inception")
+        raise UserError(f"cannot evaluate: the evaluation classifier needs labelled data and {dataset} has "
+                        f"{test.num_classes} class; use --features=inception")
     shape = "x".join(map(str, test.image_shape))
     directory = Path(cache_dir or default_cache()) / f"{dataset}-{shape}"
     weights, identity_file = directory / "classifier.weights.h5", directory / "identity.json"

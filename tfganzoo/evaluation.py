@@ -10,21 +10,12 @@ import numpy as np
 
 from tfganzoo import classifier as classifier_lib
 from tfganzoo import datasets, metrics, sampling
-from tfganzoo.errors import UserError
 from tfganzoo.files import write_text_atomic
 from tfganzoo.gan import InfoGAN
 
 
 def reference_split(dataset):
     return "test" if datasets.get_dataset(dataset).has_test_split else "train"
-
-
-def unavailable_reason(config, num_classes):
-    """Why `config`'s run cannot be scored with its --features (a string), or None when it can."""
-    if config.features == "classifier" and num_classes < 2:
-        return (f"the evaluation classifier needs labelled data and {config.dataset} has {num_classes} class; "
-                f"use --features=inception")
-    return None
 
 
 class Evaluator:
@@ -38,15 +29,12 @@ class Evaluator:
                                            config.image_size)
         self.reference = reference_split(config.dataset)
         real = train if self.reference == "train" and train is not None else load(self.reference)
-        reason = unavailable_reason(config, real.num_classes)
-        if reason:
-            raise UserError(f"cannot evaluate: {reason}")
         if config.features == "inception":
             from tfganzoo.inception import InceptionFeatures  # only then: it builds a large network
             self.extractor = InceptionFeatures()
         else:
-            self.extractor = classifier_lib.load_or_train(config.dataset, lambda: train if train is not None else load("train"), real,
-                                                          cache_dir)
+            load_train = lambda: train if train is not None else load("train")  # noqa: E731
+            self.extractor = classifier_lib.load_or_train(config.dataset, load_train, real, cache_dir)
         self.class_accuracies = config.features == "classifier"  # ImageNet classes are not the data's classes
         real_images, _ = classifier_lib.collect(real, max_real)
         self.num_real = len(real_images)
