@@ -2,17 +2,19 @@
 
 Every flag left unset takes the model's own default (its tutorial's recipe); `--helpfull` lists them all.
 Outputs go to <log_dir>/<run_name>/: config.json, loss.csv, samples/, tensorboard/, weights/, loss plots,
-metrics.json (scores after training) and metrics.csv (with --eval_every).
+metrics.json (scores after training), metrics.csv (with --eval_every) and checkpoints/. Rerunning the same
+command after an interruption resumes the run from its newest checkpoint; --fresh starts over.
 """
 
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of the log
 
-from absl import app, flags  # noqa: E402
+from absl import app, flags, logging  # noqa: E402
 
 from tfganzoo import config as config_lib  # noqa: E402
-from tfganzoo import classifier, datasets, losses, models, training  # noqa: E402
+from tfganzoo import checkpoints, classifier, datasets, losses, models, training  # noqa: E402
 from tfganzoo.errors import UserError  # noqa: E402
 
 PER_MODEL = "(default: the model's own, see README)"
@@ -50,7 +52,14 @@ flags.DEFINE_string("log_dir", "logs", "Directory holding the run directories.",
 flags.DEFINE_string("run_name", None, "Run directory name inside --log_dir (default: <model>-<dataset>).")
 flags.DEFINE_string("weights_dir", None, "Where weights are saved (default: <run_dir>/weights).")
 flags.DEFINE_integer("save_every", 15, "Save both networks' weights every this many epochs.", lower_bound=1)
-flags.DEFINE_integer("seed", None, "Random seed (default: a random one, recorded in config.json).")
+flags.DEFINE_integer("keep_checkpoints", 3, "Newest checkpoints kept in <run_dir>/checkpoints (one is written "
+                     "after every epoch).", lower_bound=1)
+flags.DEFINE_float("checkpoint_minutes", 10.0, "Also checkpoint within an epoch when this many minutes have "
+                   "passed since the last checkpoint.", lower_bound=0.01)
+flags.DEFINE_bool("fresh", False, "If the run directory holds a run, rename it to <run_dir>.N and start over "
+                  "(without it, training resumes that run).")
+flags.DEFINE_integer("seed", None, "Random seed (default: a random one, recorded in config.json; a resumed run "
+                     "keeps its own).", lower_bound=0, upper_bound=2**32 - 1)
 flags.DEFINE_bool("jit_compile", False, "Compile the train step with XLA.")
 flags.DEFINE_integer("num_categorical", 10, "infogan: values of the categorical code.", lower_bound=1)
 flags.DEFINE_integer("num_continuous", 2, "infogan: continuous codes, uniform on [-1, 1].", lower_bound=1)
@@ -73,7 +82,8 @@ flags.DEFINE_alias("MODEL_PATH", "weights_dir")
 FLAGS = flags.FLAGS
 CONFIG_FLAGS = ("data_path", "data_dir", "loss", "penalty", "penalty_weight", "clip", "d_steps", "spectral_norm",
                 "minibatch_discrimination", "epochs", "batch_size", "lr", "g_lr", "d_lr", "beta_1", "beta_2",
-                "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir", "save_every", "seed",
+                "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir", "save_every", "keep_checkpoints",
+                "checkpoint_minutes", "seed",
                 "jit_compile", "image_size", "num_categorical", "num_continuous", "info_weight", "class_weight",
                 "eval_every", "eval_samples", "final_eval_samples", "features", "classifier_dir")
 
@@ -81,11 +91,19 @@ CONFIG_FLAGS = ("data_path", "data_dir", "loss", "penalty", "penalty_weight", "c
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    if not FLAGS["verbosity"].present:
+        logging.set_verbosity(logging.WARNING)  # not an INFO line from TensorFlow per checkpoint saved
     try:
         config = config_lib.make_config(FLAGS.model, FLAGS.dataset, **{name: FLAGS[name].value for name in CONFIG_FLAGS})
-        config, _ = training.train(config)
+        config = training.train(config, fresh=FLAGS.fresh)
     except UserError as e:
         raise SystemExit(f"train.py: error: {e}")
+    except checkpoints.Interrupted as e:
+        print(f"train.py: {e}; rerun the same command to resume", file=sys.stderr)
+        raise SystemExit(128 + e.signum)
+    except KeyboardInterrupt:
+        print("train.py: interrupted; rerun the same command to resume from the newest checkpoint", file=sys.stderr)
+        raise SystemExit(130)
     print(f"Done: {config.run_dir}")
 
 

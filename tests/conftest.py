@@ -3,6 +3,7 @@
 import dataclasses
 import gzip
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -70,3 +71,14 @@ def run_script(script, *args, timeout=300):
         args = (*args, "--final_eval_samples=100")
     return subprocess.run([sys.executable, str(ROOT / script), *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=ROOT)
+
+
+TF_STARTUP_NOISE = re.compile(r"^(WARNING: All log messages before absl|[IWE]\d{4} \d\d:\d\d:)")
+
+
+def one_line_error(result):
+    """The error lines of a failed run, after asserting it failed without a traceback."""
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line and not TF_STARTUP_NOISE.match(line)]
+    return [line for line in lines if line != "Pass --helpshort or --helpfull to see help on flags."]

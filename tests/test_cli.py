@@ -9,7 +9,7 @@ import pytest
 from matplotlib import image as mpimg
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from conftest import run_script
+from conftest import one_line_error, run_script
 
 pytestmark = pytest.mark.slow
 
@@ -100,7 +100,6 @@ def test_unconditional_gan_trains_and_samples_without_labels(tiny_idx_dir, tmp_p
 
 
 # TensorFlow's C++ runtime prints these at start-up, before any setting can silence it.
-TF_STARTUP_NOISE = re.compile(r"^(WARNING: All log messages before absl|[IWE]\d{4} \d\d:\d\d:)")
 
 
 @pytest.mark.parametrize("model", ["dcgan", "acgan", "infogan"])
@@ -137,14 +136,6 @@ def test_colour_folder_run_and_gif_interpolation(tmp_path):
         assert (gif.n_frames, gif.size) == (6, (128, 128))
 
 
-def _one_line_error(result):
-    """The error lines of a failed run, after asserting it failed without a traceback."""
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line and not TF_STARTUP_NOISE.match(line)]
-    return [line for line in lines if line != "Pass --helpshort or --helpfull to see help on flags."]
-
-
 @pytest.mark.parametrize("args,message", [
     (["--model=dcgann"], "value should be one of <acgan|cgan|dcgan|gan|infogan>"),
     (["--dataset=cifar"], "value should be one of <celeb_a|cifar10|fashion_mnist|folder|mnist>"),
@@ -159,7 +150,7 @@ def _one_line_error(result):
 def test_train_bad_input_is_one_clear_line_and_writes_nothing(tiny_idx_dir, tmp_path, args, message):
     args = [f"--data_path={tiny_idx_dir}", f"--log_dir={tmp_path}/logs", "--epochs=1", *args]
     result = run_script("train.py", *args)
-    lines = _one_line_error(result)
+    lines = one_line_error(result)
     assert len(lines) == 1 and re.search(message, lines[0]), result.stderr
     assert not (tmp_path / "logs").exists()
 
@@ -169,7 +160,7 @@ def test_corrupt_data_file_is_named(tiny_idx_dir, tmp_path):
         (tmp_path / f.name).write_bytes(f.read_bytes())
     (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"garbage")
     result = run_script("train.py", f"--data_path={tmp_path}", f"--log_dir={tmp_path}/logs")
-    assert _one_line_error(result) == [f"train.py: error: cannot read {tmp_path}/train-labels-idx1-ubyte.gz: "
+    assert one_line_error(result) == [f"train.py: error: cannot read {tmp_path}/train-labels-idx1-ubyte.gz: "
                                        "Not a gzipped file (b'ga')"]
 
 
@@ -179,6 +170,6 @@ def test_corrupt_data_file_is_named(tiny_idx_dir, tmp_path):
 ])
 def test_sample_bad_run_dir_is_one_clear_line(tmp_path, make_run_dir, message):
     result = run_script("sample.py", f"--run_dir={make_run_dir(tmp_path)}", f"--output={tmp_path / 'x.png'}")
-    lines = _one_line_error(result)
+    lines = one_line_error(result)
     assert len(lines) == 1 and message in lines[0]
     assert not (tmp_path / "x.png").exists()

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from conftest import run_script
-from test_cli import _one_line_error
+from conftest import one_line_error, run_script
 
 pytestmark = pytest.mark.slow
 SCORES = ["fid", "kid", "kid_stderr", "precision", "recall", "classifier_score", "class_entropy"]
@@ -99,7 +98,7 @@ def test_unlabelled_data_skips_the_default_evaluation_and_refuses_eval_every(tmp
     args = ["--model=gan", "--dataset=folder", f"--data_path={tmp_path / 'faces'}", "--image_size=16", "--epochs=1",
             "--batch_size=4", f"--log_dir={tmp_path}/logs"]
     result = run_script("train.py", *args, "--eval_every=1")
-    assert _one_line_error(result) == [
+    assert one_line_error(result) == [
         "train.py: error: --eval_every=1: cannot evaluate: the evaluation classifier needs labelled data and folder "
         "has 1 class; use --features=inception"]
     assert not (tmp_path / "logs").exists()

@@ -14,7 +14,7 @@ def trained(tmp_path_factory, tiny_idx_dir):
     log_dir = tmp_path_factory.mktemp("runs")
     config = make_config("cgan", "mnist", data_path=str(tiny_idx_dir), epochs=2, batch_size=16, steps_per_epoch=2,
                          save_every=1, log_dir=str(log_dir), seed=5)
-    config, _ = training.train(config, verbose=0)
+    config = training.train(config, verbose=0)
     return config
 
 
@@ -48,11 +48,11 @@ def test_final_weights_are_preferred_and_epoch_weights_are_loadable(trained):
     assert not np.array_equal(sampling.generate(final, noise, labels), sampling.generate(epoch1, noise, labels))
 
 
-def test_the_same_run_name_is_never_overwritten(trained):
-    before = (trained.run_dir / "loss.csv").read_text()
-    with pytest.raises(UserError, match="already holds a run"):
-        training.train(trained)
-    assert (trained.run_dir / "loss.csv").read_text() == before
+def test_a_finished_run_is_left_alone(trained, capsys):
+    files = {path: path.read_bytes() for path in trained.run_dir.rglob("*") if path.is_file()}
+    training.train(trained)
+    assert f"{trained.run_dir} has finished its 2 epochs; nothing to do" in capsys.readouterr().out
+    assert {path: path.read_bytes() for path in trained.run_dir.rglob("*") if path.is_file()} == files
 
 
 def test_weights_of_another_model_are_refused(trained, tmp_path):

@@ -1,19 +1,24 @@
 """Keras callbacks that do a run's bookkeeping: loss CSV, sample grids, TensorBoard, weights, plots.
 
-Epochs are numbered from 1 everywhere a user sees them (CSV rows, file names, TensorBoard steps).
+Epochs are numbered from 1 everywhere a user sees them (CSV rows, file names, TensorBoard steps). What a run
+does once at its end (final weights, final evaluation, plots) happens at the end of its last epoch, not in
+on_train_end: a resumed run calls fit more than once, and an interrupted one must not do it at all.
 """
 
 import csv
 import dataclasses
+import time
 from pathlib import Path
 
 import keras
 import tensorflow as tf
 from matplotlib.figure import Figure
+from tensorboard.compat.proto import event_pb2
 from tensorboard.plugins.hparams import api as hparams_api
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from tfganzoo import evaluation, images, sampling
-from tfganzoo.files import atomic_path
+from tfganzoo.files import atomic_path, write_text_atomic
 from tfganzoo.gan import LOG_NAMES
 
 
@@ -25,6 +30,31 @@ def write_hparams(config, directory):
     with writer.as_default():
         hparams_api.hparams(values)
     writer.close()  # written now, not whenever the writer is garbage-collected
+
+
+def mark_start(directory, step):
+    """Writes a SessionLog.START event at `step`: TensorBoard then drops whatever this directory holds from
+    `step` on, written by an interrupted run after its last checkpoint and written again after resuming."""
+    writer = EventFileWriter(str(directory))
+    start = event_pb2.SessionLog(status=event_pb2.SessionLog.START)
+    writer.add_event(event_pb2.Event(wall_time=time.time(), step=step, session_log=start))
+    writer.close()
+
+
+def truncate_csv(path, epochs):
+    """Keeps the header and the rows of the first `epochs` epochs: an interrupted run may have logged epochs
+    after its last checkpoint (a kill may even have cut a row short), which the resumed run logs again."""
+    if not Path(path).exists():
+        return
+    with open(path, newline="") as f:
+        lines = f.read().splitlines(keepends=True)
+    kept = lines[:1] + [line for line in lines[1:] if line.endswith("\n") and int(line.split(",")[0]) <= epochs]
+    if kept != lines:
+        write_text_atomic(path, "".join(kept))
+
+
+def _is_empty(path):
+    return not path.exists() or path.stat().st_size == 0
 
 
 class LossCSV(keras.callbacks.Callback):
@@ -41,7 +71,7 @@ class LossCSV(keras.callbacks.Callback):
         self.names = tuple(names)
 
     def on_train_begin(self, logs=None):
-        if not self.path.exists():
+        if _is_empty(self.path):
             with open(self.path, "w", newline="") as f:
                 csv.writer(f).writerow(("epoch",) + self.names)
 
@@ -76,24 +106,27 @@ class SampleGrid(keras.callbacks.Callback):
 
 
 class EpochTensorBoard(keras.callbacks.TensorBoard):
-    """Keras's TensorBoard callback, with epoch scalars at 1-based steps to match loss.csv and the grids."""
+    """Keras's TensorBoard callback, with epoch scalars at 1-based steps to match loss.csv and the grids,
+    flushed every epoch (before the epoch's checkpoint, so a kill cannot lose what the checkpoint covers)."""
 
     def on_epoch_end(self, epoch, logs=None):
         super().on_epoch_end(epoch + 1, logs)
+        self._train_writer.flush()
 
 
 class PeriodicWeights(keras.callbacks.Callback):
-    """save_weights of both networks every `every` epochs (…_epoch_NNNN.weights.h5) and at the end.
+    """save_weights of both networks every `every` epochs (…_epoch_NNNN.weights.h5) and after the last
+    epoch (generator.weights.h5, discriminator.weights.h5).
 
     Each file is written under a temporary name and renamed, so an interrupted save never replaces a good
     file with a broken one.
     """
 
-    def __init__(self, gan, weights_dir, every):
+    def __init__(self, gan, weights_dir, every, epochs):
         super().__init__()
         self.gan = gan
         self.weights_dir = Path(weights_dir)
-        self.every = every
+        self.every, self.epochs = every, epochs
 
     def save(self, epoch=None):
         self.weights_dir.mkdir(parents=True, exist_ok=True)
@@ -104,9 +137,8 @@ class PeriodicWeights(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every == 0:
             self.save(epoch + 1)
-
-    def on_train_end(self, logs=None):
-        self.save()
+        if epoch + 1 == self.epochs:
+            self.save()
 
 
 class PeriodicEvaluation(keras.callbacks.Callback):
@@ -128,7 +160,7 @@ class PeriodicEvaluation(keras.callbacks.Callback):
         scores = self.evaluator(self.gan, self.num_samples)
         print(f"Evaluation after epoch {epoch + 1} ({self.num_samples} samples): "
               + ", ".join(f"{name} {value:.4g}" for name, value in scores.items()), flush=True)
-        new_file = not self.csv_path.exists()
+        new_file = _is_empty(self.csv_path)
         with open(self.csv_path, "a", newline="") as f:
             writer = csv.writer(f)
             if new_file:
@@ -144,14 +176,17 @@ class PeriodicEvaluation(keras.callbacks.Callback):
 
 
 class FinalEvaluation(keras.callbacks.Callback):
-    """After training: the evaluator's scores of `num_samples` images, printed and written to metrics.json
-    (the report evaluate.py --output writes, with the same latents, so the two agree)."""
+    """After the last epoch: the evaluator's scores of `num_samples` images, printed and written to
+    metrics.json (the report evaluate.py --output writes, with the same latents, so the two agree)."""
 
-    def __init__(self, evaluator, gan, run_dir, num_samples):
+    def __init__(self, evaluator, gan, run_dir, num_samples, epochs):
         super().__init__()
         self.evaluator, self.gan, self.run_dir, self.num_samples = evaluator, gan, Path(run_dir), num_samples
+        self.epochs = epochs
 
-    def on_train_end(self, logs=None):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 < self.epochs:
+            return
         scores = self.evaluator(self.gan, self.num_samples)
         print(f"Evaluation after training ({self.num_samples} samples, written to metrics.json):")
         print(evaluation.format_scores(scores, self.evaluator.identity), flush=True)
@@ -160,18 +195,20 @@ class FinalEvaluation(keras.callbacks.Callback):
 
 
 class TrainingPlots(keras.callbacks.Callback):
-    """At the end of training, plots of whole run in `run_dir`: loss.png and probabilities.png from loss.csv,
+    """After the last epoch, plots of the whole run in `run_dir`: loss.png and probabilities.png from loss.csv,
     and metrics.png (FID and label/code accuracy against epochs) from metrics.csv when there is one."""
 
     PLOTS = (("loss.csv", "loss.png", (("Gen_loss", "Dis_loss"), "loss")),
              ("loss.csv", "probabilities.png", (("Real_P", "Fake_P"), "mean D(x)")),
              ("metrics.csv", "metrics.png", (("fid",), "FID"), (("label_accuracy", "code_accuracy"), "accuracy")))
 
-    def __init__(self, run_dir):
+    def __init__(self, run_dir, epochs):
         super().__init__()
-        self.run_dir = Path(run_dir)
+        self.run_dir, self.epochs = Path(run_dir), epochs
 
-    def on_train_end(self, logs=None):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 < self.epochs:
+            return
         for csv_name, file_name, *panels in self.PLOTS:
             if (self.run_dir / csv_name).exists():
                 self.plot(self.run_dir / csv_name, self.run_dir / file_name, panels)

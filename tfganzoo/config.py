@@ -6,7 +6,6 @@ DEFAULTS unless given explicitly; image_shape and num_classes come from the data
 
 import dataclasses
 import json
-import random
 from pathlib import Path
 
 from tfganzoo import classifier, datasets, losses, models
@@ -24,7 +23,7 @@ class Config:
     d_lr: float
     beta_1: float
     noise_dim: int
-    seed: int
+    seed: int | None  # None until training starts a run and draws one (a resumed run keeps its own)
     run_name: str
     beta_2: float = 0.999
     loss: str = "ns"
@@ -40,6 +39,8 @@ class Config:
     log_dir: str = "logs"
     weights_dir: str | None = None  # None: <run_dir>/weights
     save_every: int = 15
+    keep_checkpoints: int = 3  # newest checkpoints kept in <run_dir>/checkpoints
+    checkpoint_minutes: float = 10.0  # also checkpoint within an epoch once this long has passed since the last
     jit_compile: bool = False
     image_size: int | None = None  # side colour images are resized to (celeb_a, folder); None: the dataset's
     num_categorical: int = 10  # infogan: values of its categorical code
@@ -96,7 +97,7 @@ def make_config(model, dataset="mnist", lr=None, **options):
         values.update(g_lr=lr, d_lr=lr)
     values.update({k: v for k, v in options.items() if v is not None})
     values.setdefault("run_name", f"{model}-{dataset}")
-    values.setdefault("seed", random.SystemRandom().randrange(2**31))  # recorded, so the run can be repeated
+    values.setdefault("seed", None)
     names = {f.name for f in dataclasses.fields(Config)}
     if set(values) - names:
         raise TypeError(f"unknown Config fields {sorted(set(values) - names)}")
@@ -119,11 +120,13 @@ def validate(config, source=""):
         raise unknown_choice("features", config.features, classifier.FEATURES)
     optional = ("steps_per_epoch", "image_size")
     for name in ("epochs", "batch_size", "noise_dim", "save_every", "num_categorical", "num_continuous",
-                 "d_steps") + optional:
+                 "d_steps", "keep_checkpoints") + optional:
         value = getattr(config, name)
         if not _positive(value, int) and not (name in optional and value is None):
             raise UserError(f"{source}{name} must be a positive integer, got {value!r}")
-    for name in ("g_lr", "d_lr"):
+    if config.seed is not None and not (isinstance(config.seed, int) and 0 <= config.seed < 2**32):
+        raise UserError(f"{source}seed must be an integer in [0, 2**32), got {config.seed!r}")
+    for name in ("g_lr", "d_lr", "checkpoint_minutes"):
         if not _positive(getattr(config, name)):
             raise UserError(f"{source}{name} must be positive, got {getattr(config, name)!r}")
     for name in ("penalty_weight", "clip"):

@@ -314,21 +314,26 @@ def square_resize(image, side, crop=None):
     return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
 
 
-def train_pipeline(data, batch_size, seed):
-    """An endless, shuffled, batched and prefetched tf.data pipeline of (images in [-1, 1], labels).
+def train_pipeline(data, batch_size, seed, start=0):
+    """An endless, shuffled, batched and prefetched tf.data pipeline of (images in [-1, 1], labels), from
+    its `start`-th batch on (to resume a run where it stopped).
 
     Batches are full (the remainder of an epoch is dropped) so every step sees `batch_size` examples; one
     epoch is `len(data) // batch_size` steps. In-memory data is shuffled by index, so the pipeline holds no
-    second copy of the images.
+    second copy of the images, and skipping `start` batches costs only the shuffling of indices: the stream
+    from `start` is exactly the batches an uninterrupted run sees. Streamed data (decoded on the fly) would
+    have to decode every skipped image, so it restarts instead with a shuffle seeded by (seed, start): the
+    same distribution, another order.
     """
     if len(data) < batch_size:
         raise UserError(f"--batch_size={batch_size} is larger than the dataset ({len(data)} examples)")
     if data.images is not None:
         images, labels = tf.constant(data.images), tf.constant(data.labels)
         ds = tf.data.Dataset.range(len(data)).shuffle(len(data), seed=seed, reshuffle_each_iteration=True)
-        ds = ds.batch(batch_size, drop_remainder=True)
+        ds = ds.batch(batch_size, drop_remainder=True).repeat().skip(start)
         ds = ds.map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
     else:
-        ds = data.stream(seed).batch(batch_size, drop_remainder=True)
+        stream_seed = seed if not start else int(np.random.SeedSequence([seed, start]).generate_state(1)[0])
+        ds = data.stream(stream_seed).batch(batch_size, drop_remainder=True).repeat()
     ds = ds.map(lambda x, y: (to_model_range(x), y), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.repeat().prefetch(tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)

@@ -24,7 +24,8 @@ def atomic_path(path):
 
 def write_text_atomic(path, text):
     with atomic_path(path) as tmp:
-        Path(tmp).write_text(text)
+        with open(tmp, "w", newline="") as f:  # no newline translation: the text is written as given
+            f.write(text)
 
 
 def sha256(path):

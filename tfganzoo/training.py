@@ -1,11 +1,18 @@
-"""Training a GAN from a Config: data, model, optimizers and callbacks, driven by `Model.fit`."""
+"""Training a GAN from a Config: data, model, optimizers and callbacks, driven by `Model.fit`; resuming an
+interrupted run from its newest checkpoint (see checkpoints.py)."""
 
+import contextlib
 import dataclasses
+import fcntl
+import itertools
+import random
 import sys
 
 import keras
+import tensorflow as tf
 
-from tfganzoo import callbacks, datasets, evaluation, models
+from tfganzoo import callbacks, checkpoints, datasets, evaluation, models
+from tfganzoo import config as config_lib
 from tfganzoo.errors import UserError
 
 def prepare(config):
@@ -42,52 +49,174 @@ def make_evaluator(config, data):
         return None
 
 
-def make_callbacks(config, gan, evaluator):
-    run_dir = config.run_dir
+def make_callbacks(config, gan, evaluator, checkpointing):
+    run_dir, epochs = config.run_dir, config.epochs
     evaluations = []
     if evaluator and config.eval_every:
         evaluations.append(callbacks.PeriodicEvaluation(evaluator, gan, run_dir / "metrics.csv",
                                                         run_dir / "tensorboard" / "eval", config.eval_every,
                                                         config.eval_samples))
     if evaluator and config.final_eval_samples:
-        evaluations.append(callbacks.FinalEvaluation(evaluator, gan, run_dir, config.final_eval_samples))
+        evaluations.append(callbacks.FinalEvaluation(evaluator, gan, run_dir, config.final_eval_samples, epochs))
     return [
         callbacks.LossCSV(run_dir / "loss.csv", tuple(gan.trackers)),
         callbacks.EpochTensorBoard(run_dir / "tensorboard", write_graph=False, write_steps_per_second=False),
         callbacks.SampleGrid(gan, run_dir / "samples", run_dir / "tensorboard" / "train", config.seed),
         *evaluations,
-        callbacks.PeriodicWeights(gan, config.weights_path(), config.save_every),
-        callbacks.TrainingPlots(run_dir),
+        callbacks.PeriodicWeights(gan, config.weights_path(), config.save_every, epochs),
+        callbacks.TrainingPlots(run_dir, epochs),
+        checkpointing,  # last: an epoch's checkpoint comes after everything the epoch writes
     ]
 
 
-def train(config, verbose=None):
-    """Trains `config.model` on `config.dataset`, writing everything into config.run_dir.
+# What a resumed run may change: how long it trains, and what it saves and measures on the way.
+RESUMABLE = ("epochs", "save_every", "keep_checkpoints", "checkpoint_minutes", "eval_every", "eval_samples",
+             "final_eval_samples", "features", "classifier_dir", "data_path", "data_dir", "jit_compile")
 
-    Everything that can be checked (names, values, data, run directory) is checked before the run
-    directory is created, so bad input leaves nothing behind. Returns (final config, keras History).
+
+def resumed_config(config, stored):
+    """The stored run's config, with the changes a resume may make; a UserError names any other difference.
+
+    Values left unset (None) take the stored ones, so a run started with a random seed resumes without one.
     """
-    if (config.run_dir / "config.json").exists():
-        raise UserError(f"{config.run_dir} already holds a run; choose another --run_name or move it away")
+    changed = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
+               if getattr(config, f.name) is not None and f.name not in ("image_shape", "num_classes")
+               and getattr(config, f.name) != getattr(stored, f.name)}
+    conflicts = [f"{name}={value!r} (the run has {getattr(stored, name)!r})" for name, value in changed.items()
+                 if name not in RESUMABLE]
+    if conflicts:
+        raise UserError(f"{config.run_dir} holds a run this command does not match: {', '.join(conflicts)}; "
+                        "rerun its own command to resume it, or add --fresh to start over")
+    return dataclasses.replace(stored, **{name: changed[name] for name in changed if name in RESUMABLE})
+
+
+def move_aside(run_dir):
+    """Renames run_dir to the first free run_dir.1, run_dir.2, ... and returns the new name."""
+    for n in itertools.count(1):
+        target = run_dir.with_name(f"{run_dir.name}.{n}")
+        if not target.exists():
+            run_dir.rename(target)
+            return target
+
+
+@contextlib.contextmanager
+def run_lock(run_dir):
+    """Holds an exclusive lock on run_dir (released by the OS however the process ends)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with open(run_dir / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(f"{run_dir} is being trained by another process; wait for it or stop it") from None
+        yield
+
+
+def train(config, verbose=None, fresh=False):
+    """Trains `config.model` on `config.dataset`, writing everything into config.run_dir; returns the final
+    config.
+
+    A run directory that holds a run is resumed from its newest checkpoint (a finished one is left alone),
+    or with `fresh` renamed to <run_dir>.N and started over. Everything that can be checked (names, values,
+    data, run directory) is checked before anything is written, so bad input leaves nothing behind.
+    Raises checkpoints.Interrupted after saving a checkpoint on SIGINT/SIGTERM, and TrainingDiverged (saving
+    nothing) on a NaN or infinite loss.
+    """
+    run_dir = config.run_dir
+    resuming = (run_dir / "config.json").exists() and not fresh
+    if resuming:
+        stored = config_lib.Config.load(run_dir / "config.json")
+        config = resumed_config(config, stored)
+        if _finished(config):
+            return config
+    elif config.seed is None:
+        config = dataclasses.replace(config, seed=random.SystemRandom().randrange(2**31))  # kept in config.json
     config, data = prepare(config)
+    if resuming and (config.image_shape, config.num_classes) != (stored.image_shape, stored.num_classes):
+        raise UserError(f"the data has images of shape {config.image_shape} in {config.num_classes} classes, but "
+                        f"{run_dir} was trained on {stored.image_shape} in {stored.num_classes} classes")
     evaluator = make_evaluator(config, data)  # first: training a classifier draws from the global seed
     keras.utils.set_random_seed(config.seed)
+    tf.config.experimental.enable_op_determinism()  # the same seed gives the same run
     # A step takes d_steps batches: one per discriminator update (see GAN).
     step_examples = config.batch_size * config.d_steps
     if config.d_steps > 1 and len(data) < step_examples:
         raise UserError(f"--batch_size={config.batch_size} x --d_steps={config.d_steps} = {step_examples} examples "
                         f"per step is more than the dataset has ({len(data)})")
-    pipeline = datasets.train_pipeline(data, step_examples, config.seed)
+    datasets.train_pipeline(data, step_examples, config.seed)  # checks the batch size
     steps = config.steps_per_epoch or len(data) // step_examples
     gan = compile_gan(config)
+    if fresh and run_dir.exists():
+        with run_lock(run_dir):
+            print(f"Moved the previous run to {move_aside(run_dir)}", flush=True)
+    store = checkpoints.Checkpoints(run_dir / "checkpoints", gan, config.keep_checkpoints)
+    checkpointing = checkpoints.Checkpointing(store, checkpoints.signals, config.checkpoint_minutes)
+    with run_lock(run_dir), checkpoints.signals:
+        epoch, step = _resume(config, store) if resuming else _start(config, store)
+        print(f"Training {config.model} on {len(data)} images of {config.dataset} from {data.source}; "
+              f"{steps} steps/epoch; writing to {run_dir}", flush=True)
 
-    config.run_dir.mkdir(parents=True, exist_ok=True)
+        def fit(first_epoch, last_epoch, steps_per_epoch, start_step):
+            checkpointing.resume(first_epoch, start_step)
+            gan.fit(datasets.train_pipeline(data, step_examples, config.seed, first_epoch * steps + start_step),
+                    initial_epoch=first_epoch, epochs=last_epoch, steps_per_epoch=steps_per_epoch,
+                    callbacks=make_callbacks(config, gan, evaluator, checkpointing),
+                    shuffle=False,  # the pipeline shuffles
+                    verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2))
+
+        try:
+            if step:  # finish the interrupted epoch first
+                print(f"Finishing epoch {epoch + 1}: steps {step + 1}-{steps}", flush=True)
+                fit(epoch, epoch + 1, steps - step, step)
+                epoch += 1
+            if epoch < config.epochs:
+                fit(epoch, config.epochs, steps, 0)
+        except checkpoints.TrainingDiverged as e:
+            last = store.latest()
+            raise checkpoints.TrainingDiverged(
+                f"training diverged: {e}. Nothing was saved after the newest checkpoint, {last[2]}; lower the "
+                "learning rates or add --penalty or --spectral_norm, with --fresh to start over") from None
+    return config
+
+
+def _finished(config):
+    """Whether the run in config.run_dir has trained all config.epochs (saying so); refuses fewer epochs."""
+    latest = checkpoints.latest_position(config.run_dir / "checkpoints")
+    if latest is None:
+        raise UserError(f"{config.run_dir} holds a run but no checkpoint to resume from (it was removed, or the "
+                        "run predates checkpoints); add --fresh to move it aside and start over")
+    epoch, step, _ = latest
+    if (epoch, step) > (config.epochs, 0):
+        raise UserError(f"--epochs={config.epochs} is fewer than {config.run_dir} has trained already "
+                        f"({epoch}{' and part of the next' if step else ''})")
+    if epoch == config.epochs:
+        print(f"{config.run_dir} has finished its {epoch} epochs; nothing to do (raise --epochs to train on, or "
+              "add --fresh to start over)", flush=True)
+    return epoch == config.epochs
+
+
+def _start(config, store):
+    """Writes the new run's first checkpoint, then its config.json (a run directory with a config.json
+    always has a checkpoint) and its TensorBoard headers. Returns the position, (0, 0)."""
+    store.save(0)
     config.save(config.run_dir / "config.json")
     callbacks.write_hparams(config, config.run_dir / "tensorboard")
-    print(f"Training {config.model} on {len(data)} images of {config.dataset} from {data.source}; "
-          f"{steps} steps/epoch; writing to {config.run_dir}", flush=True)
-    history = gan.fit(pipeline, epochs=config.epochs, steps_per_epoch=steps,
-                      callbacks=make_callbacks(config, gan, evaluator),
-                      shuffle=False,  # the pipeline shuffles
-                      verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2))
-    return config, history
+    _mark_tensorboard(config, 0)
+    return 0, 0
+
+
+def _resume(config, store):
+    """Loads the newest checkpoint and drops what the interrupted run logged after it. Returns its position."""
+    epoch, step, path = store.latest()
+    store.restore(path)
+    store.remove_unfinished()
+    for name in ("loss.csv", "metrics.csv"):
+        callbacks.truncate_csv(config.run_dir / name, epoch)
+    _mark_tensorboard(config, epoch + 1)
+    config.save(config.run_dir / "config.json")  # with what the resume changed (epochs, ...)
+    print(f"Resuming {config.run_dir} from {checkpoints.describe(epoch, step)} ({path})", flush=True)
+    return epoch, step
+
+
+def _mark_tensorboard(config, step):
+    for name in ("train",) + (("eval",) if config.eval_every else ()):
+        callbacks.mark_start(config.run_dir / "tensorboard" / name, step)

@@ -1,0 +1,211 @@
+"""Never losing a run: kill-and-resume, SIGTERM, divergence, reproducibility, and the run-directory errors.
+
+The kills are timed by the training process itself (checkpoints.TestHooks): it pauses at a chosen step or
+inside a chosen checkpoint save, announces it with a file, and the test then signals it; no sleeps that race.
+"""
+
+import csv
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorboard.backend.event_processing.plugin_event_accumulator import EventAccumulator
+
+from conftest import ROOT, one_line_error, run_script
+from tfganzoo import checkpoints, sampling, training
+from tfganzoo.config import make_config
+from tfganzoo.errors import UserError
+
+pytestmark = pytest.mark.slow
+
+EPOCHS, STEPS = 3, 4  # 64 tiny images, batches of 16
+
+
+def train_args(data_dir, log_dir, *extra):
+    # dcgan: batch norm statistics, two Adam states and the noise stream must all come back on resume.
+    return ["--model=dcgan", f"--data_path={data_dir}", f"--log_dir={log_dir}", f"--epochs={EPOCHS}",
+            "--batch_size=16", "--seed=7", "--final_eval_samples=0", *extra]
+
+
+def rows(path):
+    with open(path, newline="") as f:
+        return list(csv.reader(f))
+
+
+def tensorboard_epochs(run_dir, tag="epoch_Gen_loss"):
+    """The steps TensorBoard shows for `tag` (its own loader, which drops what a restart marker supersedes)."""
+    accumulator = EventAccumulator(str(run_dir / "tensorboard" / "train"))
+    accumulator.Reload()
+    return [event.step for event in accumulator.Tensors(tag)]
+
+
+def interrupt(args, pause, send, tmp_path, extra_env=None):
+    """Starts train.py with a pause hook, waits until it has paused, sends `send`; returns (returncode, stderr)."""
+    marker = tmp_path / "paused"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "", "TFGANZOO_TEST_PAUSE": pause,
+           "TFGANZOO_TEST_PAUSE_FILE": str(marker), **(extra_env or {})}
+    process = subprocess.Popen([sys.executable, str(ROOT / "train.py"), *args], env=env, cwd=ROOT, text=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    while not marker.exists():
+        assert process.poll() is None, process.stderr.read()
+        assert time.monotonic() < deadline, "the training process never reached its pause point"
+        time.sleep(0.05)
+    process.send_signal(send)
+    _, stderr = process.communicate(timeout=120)
+    return process.returncode, stderr
+
+
+@pytest.fixture(scope="module")
+def reference(tiny_idx_dir, tmp_path_factory):
+    """An uninterrupted run: what every interrupted-and-resumed run must reproduce."""
+    log_dir = tmp_path_factory.mktemp("reference")
+    result = run_script("train.py", *train_args(tiny_idx_dir, log_dir))
+    assert result.returncode == 0, result.stderr
+    return log_dir / "dcgan-mnist"
+
+
+def same_generator(run_dir, reference):
+    """Whether the final generators of the two runs give the same samples."""
+    (_, a), (_, b) = sampling.load_run(run_dir), sampling.load_run(reference)
+    latent = a.fixed_latent(8, seed=0)
+    return np.array_equal(sampling.generate(a, latent), sampling.generate(b, latent))
+
+
+def test_two_runs_with_the_same_seed_write_the_same_loss_csv(reference, tiny_idx_dir, tmp_path):
+    result = run_script("train.py", *train_args(tiny_idx_dir, tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert rows(tmp_path / "dcgan-mnist" / "loss.csv") == rows(reference / "loss.csv")
+    assert len(rows(reference / "loss.csv")) == EPOCHS + 1
+
+
+@pytest.mark.parametrize("pause,resumed_from", [
+    (f"step:{STEPS + 2}", "the end of epoch 1"),  # in the middle of epoch 2
+    ("save:3", "the end of epoch 1"),  # inside the save after epoch 2 (the first save is the run's start)
+])
+def test_a_killed_run_resumes_and_finishes_as_if_never_killed(reference, tiny_idx_dir, tmp_path, pause,
+                                                              resumed_from):
+    args = train_args(tiny_idx_dir, tmp_path)
+    returncode, _ = interrupt(args, pause, signal.SIGKILL, tmp_path)
+    assert returncode == -signal.SIGKILL
+    run_dir = tmp_path / "dcgan-mnist"
+    if pause.startswith("save"):
+        # Killed after writing the checkpoint's data, before renaming it into place: the previous one stands.
+        assert [p.name for p in (run_dir / "checkpoints").iterdir() if p.name.startswith(".tmp")] == [".tmp-epoch_0002"]
+        assert [r[0] for r in rows(run_dir / "loss.csv")[1:]] == ["1", "2"]  # epoch 2 logged, not checkpointed
+
+    result = run_script("train.py", *args)
+    assert result.returncode == 0, result.stderr
+    assert f"Resuming {run_dir} from {resumed_from}" in result.stdout
+    assert rows(run_dir / "loss.csv") == rows(reference / "loss.csv")  # every epoch once, the same numbers
+    assert tensorboard_epochs(run_dir) == list(range(1, EPOCHS + 1))
+    assert not list((run_dir / "checkpoints").glob(".tmp*"))
+    assert same_generator(run_dir, reference)
+
+
+def test_sigterm_saves_a_checkpoint_mid_epoch_and_the_rerun_continues_from_it(reference, tiny_idx_dir, tmp_path):
+    args = train_args(tiny_idx_dir, tmp_path)
+    returncode, stderr = interrupt(args, f"step:{STEPS + 2}", signal.SIGTERM, tmp_path)
+    run_dir = tmp_path / "dcgan-mnist"
+    checkpoint = run_dir / "checkpoints" / "epoch_0001_step_000002"
+    assert returncode == 128 + signal.SIGTERM
+    assert stderr.splitlines()[-1] == (f"train.py: stopped by SIGTERM at epoch 2, step 2; saved {checkpoint}; "
+                                       "rerun the same command to resume")
+    assert checkpoint.is_dir()
+
+    result = run_script("train.py", *args)
+    assert result.returncode == 0, result.stderr
+    assert f"Resuming {run_dir} from epoch 2, step 2" in result.stdout
+    assert rows(run_dir / "loss.csv") == rows(reference / "loss.csv")  # epoch 2's means span both processes
+    assert same_generator(run_dir, reference)
+
+
+def test_a_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tiny_idx_dir, tmp_path):
+    args = train_args(tiny_idx_dir, tmp_path)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFGANZOO_TEST_NAN": str(STEPS + 2)}
+    result = subprocess.run([sys.executable, str(ROOT / "train.py"), *args], env=env, cwd=ROOT, text=True,
+                            capture_output=True, timeout=300)
+    run_dir = tmp_path / "dcgan-mnist"
+    newest = run_dir / "checkpoints" / "epoch_0001"
+    assert result.returncode == 1
+    assert one_line_error(result) == [
+        f"train.py: error: training diverged: Dis_loss is nan at epoch 2, step 3. Nothing was saved after the "
+        f"newest checkpoint, {newest}; lower the learning rates or add --penalty or --spectral_norm, with --fresh "
+        "to start over"]
+    assert checkpoints.latest_position(run_dir / "checkpoints") == (1, 0, newest)
+    reader = tf.train.load_checkpoint(str(newest / "state"))
+    values = [reader.get_tensor(name) for name in reader.get_variable_to_shape_map()]
+    assert all(np.isfinite(v).all() for v in values if np.issubdtype(np.asarray(v).dtype, np.floating))
+    assert [r[0] for r in rows(run_dir / "loss.csv")[1:]] == ["1"]
+    assert not (run_dir / "weights" / "generator.weights.h5").exists()
+
+
+# ----- in-process: what a rerun does with the run directory it finds -----
+def tiny_config(data_dir, log_dir, **options):
+    options = {"data_path": str(data_dir), "log_dir": str(log_dir), "epochs": 2, "batch_size": 16,
+               "steps_per_epoch": 2, "final_eval_samples": 0, **options}
+    return make_config("cgan", "mnist", **options)
+
+
+@pytest.fixture
+def finished(tiny_idx_dir, tmp_path):
+    """A finished 2-epoch run started without a seed, and its config as training recorded it."""
+    return training.train(tiny_config(tiny_idx_dir, tmp_path), verbose=0)
+
+
+def test_a_random_seed_is_recorded_and_a_rerun_without_seed_extends_the_run(finished, tiny_idx_dir, tmp_path):
+    assert isinstance(finished.seed, int)
+    longer = training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=3), verbose=0)
+    assert longer.seed == finished.seed and longer.epochs == 3
+    assert [r[0] for r in rows(finished.run_dir / "loss.csv")[1:]] == ["1", "2", "3"]
+    assert tensorboard_epochs(finished.run_dir) == [1, 2, 3]
+
+
+def test_fresh_moves_the_old_run_aside(finished, tiny_idx_dir, tmp_path, capsys):
+    old_csv = (finished.run_dir / "loss.csv").read_bytes()
+    training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=1), verbose=0, fresh=True)
+    moved = finished.run_dir.with_name("cgan-mnist.1")
+    assert f"Moved the previous run to {moved}" in capsys.readouterr().out
+    assert (moved / "loss.csv").read_bytes() == old_csv
+    assert [r[0] for r in rows(finished.run_dir / "loss.csv")[1:]] == ["1"]
+
+
+def unchanged_after(run_dir, action, message):
+    """Runs `action`, which must raise a UserError matching `message`, and checks no file changed."""
+    files = {path: path.read_bytes() for path in run_dir.rglob("*") if path.is_file()}
+    with pytest.raises(UserError, match=message):
+        action()
+    assert {path: path.read_bytes() for path in run_dir.rglob("*") if path.is_file()} == files
+
+
+def test_a_rerun_that_does_not_match_the_run_is_refused(finished, tiny_idx_dir, tmp_path):
+    unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, loss="hinge")),
+                    r"holds a run this command does not match: loss='hinge' \(the run has 'ns'\); rerun its own "
+                    r"command to resume it, or add --fresh to start over")
+    unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=1)),
+                    r"--epochs=1 is fewer than .* has trained already \(2\)")
+
+
+def test_a_checkpoint_that_does_not_fit_the_model_is_refused(finished, tiny_idx_dir, tmp_path):
+    config_json = finished.run_dir / "config.json"
+    config_json.write_text(config_json.read_text().replace('"noise_dim": 100', '"noise_dim": 50'))
+    shutil.rmtree(finished.run_dir / "checkpoints" / "epoch_0002")  # so there is training left to resume
+    unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, noise_dim=50)),
+                    "cannot resume from .*epoch_0001: it does not fit the model config.json describes")
+
+
+def test_a_run_being_trained_is_locked(finished, tiny_idx_dir, tmp_path):
+    with training.run_lock(finished.run_dir):
+        unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=3)),
+                        "is being trained by another process")
+
+
+def test_only_the_newest_checkpoints_are_kept(tiny_idx_dir, tmp_path):
+    config = training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=4, keep_checkpoints=2), verbose=0)
+    assert sorted(p.name for p in (config.run_dir / "checkpoints").iterdir()) == ["epoch_0003", "epoch_0004"]

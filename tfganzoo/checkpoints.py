@@ -1,0 +1,235 @@
+"""Resumable runs: checkpoints of the whole training state, and the callback that writes them.
+
+A checkpoint holds everything the next step depends on: both networks (batch-norm statistics and dropout
+seeds included), both optimizers (moments and step counts), the train step's noise stream, and the running
+means of the epoch in progress. Its position is its directory name, `epoch_0003` (after epoch 3) or
+`epoch_0003_step_000040` (40 steps into epoch 4). Together with the data stream, which restarts at that
+position (see datasets.train_pipeline), a resumed run continues exactly where the interrupted one was.
+
+keras.callbacks.BackupAndRestore does part of this, but it overwrites one file in place (a kill while it
+saves loses the run), resumes only at epoch boundaries, and deletes its backup at the end; so here the
+state is written with tf.train.Checkpoint into a temporary directory that is renamed into place.
+"""
+
+import os
+import re
+import shutil
+import signal
+import threading
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfganzoo.errors import UserError
+
+NAME = re.compile(r"epoch_(\d{4,})(?:_step_(\d{6,}))?")
+
+
+class TrainingDiverged(UserError):
+    """A loss became NaN or infinite: the run stopped without saving anything after its last good state."""
+
+
+class Interrupted(Exception):
+    """SIGINT or SIGTERM arrived; a checkpoint was saved. `signum` gives the conventional exit status."""
+
+    def __init__(self, message, signum):
+        super().__init__(message)
+        self.signum = signum
+
+
+def position_name(epoch, step=0):
+    return f"epoch_{epoch:04d}" + (f"_step_{step:06d}" if step else "")
+
+
+def describe(epoch, step=0):
+    """A position in words: the end of epoch 3, or epoch 4, step 40 (epochs and steps counted from 1)."""
+    return f"the end of epoch {epoch}" if not step else f"epoch {epoch + 1}, step {step}"
+
+
+def positions(directory):
+    """(epoch, step, path) of each complete checkpoint in `directory`, oldest first."""
+    found = []
+    for path in Path(directory).glob("epoch_*"):
+        if match := NAME.fullmatch(path.name):
+            found.append((int(match[1]), int(match[2] or 0), path))
+    return sorted(found)
+
+
+def latest_position(directory):
+    """(epoch, step, path) of the newest complete checkpoint in `directory`, or None."""
+    found = positions(directory)
+    return found[-1] if found else None
+
+
+class Checkpoints:
+    """The checkpoints of one run, in `directory`; the newest `keep` are kept."""
+
+    def __init__(self, directory, gan, keep):
+        self.directory = Path(directory)
+        self.gan = gan
+        self.keep = keep
+        self.tracker_variables = [v for tracker in gan.trackers.values() for v in tracker.variables]
+        self.state = {"generator": gan.generator.variables, "discriminator": gan.discriminator.variables,
+                      "g_optimizer": gan.g_optimizer.variables, "d_optimizer": gan.d_optimizer.variables,
+                      "noise": [gan.seed_generator.state], "epoch_means": self.tracker_variables}
+        # Lists of variables, tracked by position: the same config builds them in the same order.
+        self.checkpoint = tf.train.Checkpoint(**{name: list(variables) for name, variables in self.state.items()})
+
+    def latest(self):
+        return latest_position(self.directory)
+
+    def save(self, epoch, step=0):
+        """Writes the state at (epoch, step) atomically: to a temporary directory, synced, then renamed.
+
+        Refuses (TrainingDiverged) to write non-finite weights, so a checkpoint is always a good state.
+        """
+        for name, variables in self.state.items():
+            if not all(np.isfinite(value).all() for value in map(keras.ops.convert_to_numpy, variables)
+                       if np.issubdtype(value.dtype, np.floating)):
+                raise TrainingDiverged(f"the {name} holds NaN or infinite values at {describe(epoch, step)}")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = position_name(epoch, step)
+        tmp = self.directory / f".tmp-{name}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        self.checkpoint.write(str(tmp / "state"))
+        for path in tmp.iterdir():
+            _fsync(path)
+        test_hooks.pause("save")
+        final = self.directory / name
+        shutil.rmtree(final, ignore_errors=True)  # a stale one from a run that went further and was reset
+        os.replace(tmp, final)
+        _fsync(self.directory)  # the rename itself survives a power cut
+        for _, _, old in positions(self.directory)[:-self.keep]:
+            shutil.rmtree(old)
+        return final
+
+    def restore(self, path):
+        """Loads the checkpoint at `path` into the model, optimizers and trackers."""
+        try:
+            self.checkpoint.read(str(Path(path) / "state")).assert_consumed()
+        except (AssertionError, ValueError, tf.errors.OpError) as e:
+            raise UserError(f"cannot resume from {path}: it does not fit the model config.json describes "
+                            f"({str(e).splitlines()[0]})") from None
+
+    def remove_unfinished(self):
+        """Deletes what a save interrupted by a kill left behind."""
+        for tmp in self.directory.glob(".tmp-*"):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _fsync(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Signals:
+    """Turns the first SIGINT (Ctrl-C) or SIGTERM into a flag that training checks after each step, so it can
+    save a checkpoint and stop cleanly; the next such signal has its usual effect (stop at once)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self):
+        self.received = None
+
+    def __enter__(self):
+        self.received = None
+        in_main_thread = threading.current_thread() is threading.main_thread()  # where handlers can be set
+        self.previous = {s: signal.signal(s, self._handle) for s in self.SIGNALS} if in_main_thread else {}
+        return self
+
+    def _handle(self, signum, frame):
+        self.received = signum
+        for s, handler in self.previous.items():
+            signal.signal(s, handler)
+        print(f"\n{signal.Signals(signum).name}: stopping after this step (saving a checkpoint); send it "
+              "again to stop at once", flush=True)
+
+    def __exit__(self, *exc):
+        for s, handler in self.previous.items():
+            signal.signal(s, handler)
+
+
+class Checkpointing(keras.callbacks.Callback):
+    """Saves a checkpoint after every epoch and every `minutes` within one; after each step, stops the run
+    on a NaN or infinite loss (TrainingDiverged, nothing saved) or on a signal (a checkpoint, Interrupted).
+
+    Give it the position fit starts from: `resume(epoch, step)` before a fit that finishes an interrupted
+    epoch, so that step numbers continue and the epoch's running means are put back after fit resets them.
+    Keep it last among the callbacks: the checkpoint of an epoch is written after everything else that
+    epoch writes.
+    """
+
+    def __init__(self, checkpoints, signals, minutes):
+        super().__init__()
+        self.checkpoints, self.signals, self.seconds = checkpoints, signals, minutes * 60
+        self.resume(0, 0)
+
+    def resume(self, epoch, step):
+        self.first_epoch, self.step_offset = epoch, step
+        self.saved_means = [v.numpy() for v in self.checkpoints.tracker_variables] if step else None
+
+    def on_train_begin(self, logs=None):
+        self.last_save = time.monotonic()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.saved_means is not None and epoch == self.first_epoch:
+            for variable, value in zip(self.checkpoints.tracker_variables, self.saved_means):
+                variable.assign(value)
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = batch + 1 + (self.step_offset if self.epoch == self.first_epoch else 0)
+        for name, value in (logs or {}).items():
+            if not np.isfinite(float(value)):
+                raise TrainingDiverged(f"{name} is {float(value)} at {describe(self.epoch, step)}")
+        test_hooks.after_step(self.model)
+        if self.signals.received:
+            path = self.checkpoints.save(self.epoch, step)
+            raise Interrupted(f"stopped by {signal.Signals(self.signals.received).name} at "
+                              f"{describe(self.epoch, step)}; saved {path}", self.signals.received)
+        if time.monotonic() - self.last_save > self.seconds:
+            self.checkpoints.save(self.epoch, step)
+            self.last_save = time.monotonic()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.checkpoints.save(epoch + 1)
+        self.last_save = time.monotonic()
+
+
+class TestHooks:
+    """Fault injection for the resume tests, driven by environment variables; inert when they are unset.
+
+    TFGANZOO_TEST_PAUSE=step:N or save:N pauses after the N-th train step or inside the N-th checkpoint save
+    (data written, not yet renamed into place), after creating the file TFGANZOO_TEST_PAUSE_FILE, until a
+    signal arrives: the test then kills the process at a known point, without racing it.
+    TFGANZOO_TEST_NAN=N sets a generator weight to NaN after the N-th train step.
+    """
+
+    def __init__(self):
+        kind, _, count = os.environ.get("TFGANZOO_TEST_PAUSE", ":").partition(":")
+        self.pause_at = (kind, int(count)) if count else None
+        self.nan_at = int(os.environ.get("TFGANZOO_TEST_NAN", 0))
+        self.counts = {"step": 0, "save": 0}
+
+    def pause(self, kind):
+        self.counts[kind] += 1
+        if self.pause_at == (kind, self.counts[kind]):
+            Path(os.environ["TFGANZOO_TEST_PAUSE_FILE"]).touch()
+            while not signals.received:  # SIGKILL ends the process here; SIGTERM or SIGINT sets the flag
+                time.sleep(0.01)
+
+    def after_step(self, gan):
+        self.pause("step")
+        if self.counts["step"] == self.nan_at:
+            weight = gan.generator.trainable_variables[0]
+            weight.assign(np.full(weight.shape, np.nan, weight.dtype))
+
+
+signals = Signals()
+test_hooks = TestHooks()
