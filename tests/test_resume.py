@@ -5,6 +5,7 @@ inside a chosen checkpoint save, announces it with a file, and the test then sig
 """
 
 import csv
+import re
 import os
 import shutil
 import signal
@@ -30,7 +31,7 @@ EPOCHS, STEPS = 3, 4  # 64 tiny images, batches of 16
 def train_args(data_dir, log_dir, *extra):
     # dcgan: batch norm statistics, two Adam states and the noise stream must all come back on resume.
     return ["--model=dcgan", f"--data_path={data_dir}", f"--log_dir={log_dir}", f"--epochs={EPOCHS}",
-            "--batch_size=16", "--seed=7", "--final_eval_samples=0", *extra]
+            "--batch_size=16", "--seed=7", "--eval_every=1", "--eval_samples=10", "--final_eval_samples=0", *extra]
 
 
 def rows(path):
@@ -104,6 +105,7 @@ def test_a_killed_run_resumes_and_finishes_as_if_never_killed(reference, tiny_id
     assert result.returncode == 0, result.stderr
     assert f"Resuming {run_dir} from {resumed_from}" in result.stdout
     assert rows(run_dir / "loss.csv") == rows(reference / "loss.csv")  # every epoch once, the same numbers
+    assert rows(run_dir / "metrics.csv") == rows(reference / "metrics.csv")
     assert tensorboard_epochs(run_dir) == list(range(1, EPOCHS + 1))
     assert not list((run_dir / "checkpoints").glob(".tmp*"))
     assert same_generator(run_dir, reference)
@@ -206,6 +208,74 @@ def test_a_run_being_trained_is_locked(finished, tiny_idx_dir, tmp_path):
                         "is being trained by another process")
 
 
+def test_checkpoints_within_an_epoch_every_checkpoint_minutes(tiny_idx_dir, tmp_path):
+    config = training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=1, steps_per_epoch=3,
+                                        checkpoint_minutes=1e-9, keep_checkpoints=10), verbose=0)
+    # Not after the epoch's last step: the end-of-epoch checkpoint follows at once.
+    assert sorted(p.name for p in (config.run_dir / "checkpoints").iterdir()) == [
+        "epoch_0000", "epoch_0000_step_000001", "epoch_0000_step_000002", "epoch_0001"]
+
+
+def test_the_first_signal_asks_to_stop_and_the_second_stops_at_once():
+    with checkpoints.signals as signals:
+        os.kill(os.getpid(), signal.SIGINT)
+        assert signals.received == signal.SIGINT  # no KeyboardInterrupt: training saves, then stops
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_only_the_newest_checkpoints_are_kept(tiny_idx_dir, tmp_path):
     config = training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=4, keep_checkpoints=2), verbose=0)
     assert sorted(p.name for p in (config.run_dir / "checkpoints").iterdir()) == ["epoch_0003", "epoch_0004"]
+
+
+# ----- bad input about a run directory: one line naming the problem, a non-zero exit, nothing changed -----
+def edit_config(key, value):
+    return lambda run: (run / "config.json").write_text(
+        re.sub(rf'"{key}": [^,\n]*', f'"{key}": {value}', (run / "config.json").read_text()))
+
+
+def corrupt_newest_checkpoint(run):
+    (run / "checkpoints" / "epoch_0003" / "state.index").write_bytes(b"not a checkpoint")
+
+
+BAD_RUNS = [  # (what is done to a copy of the reference run, script, extra flags, the error after "error: ")
+    (lambda run: (run / "config.json").write_text("{"), "train.py", [],
+     r"cannot read {run}/config.json: Expecting property name enclosed in double quotes"),
+    (edit_config("batch_size", "-3"), "train.py", [],
+     r"{run}/config.json: batch_size must be a positive integer, got -3"),
+    (edit_config("model", '"dcgann"'), "sample.py", [],
+     r"{run}/config.json: unknown model 'dcgann'; valid choices: acgan, cgan, dcgan, gan, infogan"),
+    (lambda run: shutil.rmtree(run / "checkpoints"), "train.py", [],
+     r"{run} holds a run but no checkpoint to resume from"),
+    (None, "train.py", ["--loss=hinge"],
+     r"{run} holds a run this command does not match: loss='hinge' \(the run has 'ns'\)"),
+    (None, "train.py", ["--epochs=2"], r"--epochs=2 is fewer than {run} has trained already \(3\)"),
+    (corrupt_newest_checkpoint, "train.py", ["--epochs=4"],
+     r"cannot read {run}/checkpoints/epoch_0003 \(.*\); remove it to resume from the checkpoint before it"),
+    (edit_config("noise_dim", "50"), "train.py", ["--epochs=4", "--noise_dim=50"],
+     r"cannot resume from {run}/checkpoints/epoch_0003: it does not fit the model config.json describes"),
+    (edit_config("noise_dim", "50"), "sample.py", [],
+     r"cannot load {run}/weights/generator.weights.h5 into the dcgan generator"),
+    (lambda run: (run / "config.json").write_text((run / "config.json").read_text().replace(
+        '"image_shape": [\n    28,\n    28,', '"image_shape": [\n    32,\n    32,')), "sample.py", [],
+     r"cannot load {run}/weights/generator.weights.h5 into the dcgan generator"),
+]
+
+
+@pytest.mark.parametrize("damage,script,flags,message", BAD_RUNS)
+def test_a_bad_run_directory_is_one_clear_line(reference, tiny_idx_dir, tmp_path, damage, script, flags, message):
+    run = tmp_path / "dcgan-mnist"
+    shutil.copytree(reference, run)
+    if damage:
+        damage(run)
+    files = {path: path.read_bytes() for path in run.rglob("*") if path.is_file()}
+    if script == "train.py":
+        args = [*train_args(tiny_idx_dir, tmp_path), *flags]
+    else:
+        args = [f"--run_dir={run}", f"--output={tmp_path / 'out.png'}", *flags]
+    lines = one_line_error(run_script(script, *args))
+    assert len(lines) == 1 and re.fullmatch(rf"{script}: error: {message.format(run=run)}.*", lines[0]), lines
+    assert {path: path.read_bytes() for path in run.rglob("*") if path.is_file()} == files
+    assert not (tmp_path / "out.png").exists()

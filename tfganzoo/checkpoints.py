@@ -110,9 +110,12 @@ class Checkpoints:
         """Loads the checkpoint at `path` into the model, optimizers and trackers."""
         try:
             self.checkpoint.read(str(Path(path) / "state")).assert_consumed()
-        except (AssertionError, ValueError, tf.errors.OpError) as e:
+        except (AssertionError, ValueError) as e:
             raise UserError(f"cannot resume from {path}: it does not fit the model config.json describes "
                             f"({str(e).splitlines()[0]})") from None
+        except tf.errors.OpError as e:
+            raise UserError(f"cannot read {path} ({e.message.splitlines()[0]}); remove it to resume from the "
+                            "checkpoint before it") from None
 
     def remove_unfinished(self):
         """Deletes what a save interrupted by a kill left behind."""
@@ -159,15 +162,16 @@ class Checkpointing(keras.callbacks.Callback):
     """Saves a checkpoint after every epoch and every `minutes` within one; after each step, stops the run
     on a NaN or infinite loss (TrainingDiverged, nothing saved) or on a signal (a checkpoint, Interrupted).
 
-    Give it the position fit starts from: `resume(epoch, step)` before a fit that finishes an interrupted
-    epoch, so that step numbers continue and the epoch's running means are put back after fit resets them.
-    Keep it last among the callbacks: the checkpoint of an epoch is written after everything else that
-    epoch writes.
+    A signal during an epoch's last step or its end-of-epoch work waits for the epoch's checkpoint, so that
+    the epoch's rows and files are complete. Give it the position fit starts from: `resume(epoch, step)`
+    before a fit that finishes an interrupted epoch, so that step numbers continue and the epoch's running
+    means are put back after fit resets them. Keep it last among the callbacks: the checkpoint of an epoch
+    is written after everything else that epoch writes.
     """
 
-    def __init__(self, checkpoints, signals, minutes):
+    def __init__(self, checkpoints, signals, minutes, epochs):
         super().__init__()
-        self.checkpoints, self.signals, self.seconds = checkpoints, signals, minutes * 60
+        self.checkpoints, self.signals, self.seconds, self.epochs = checkpoints, signals, minutes * 60, epochs
         self.resume(0, 0)
 
     def resume(self, epoch, step):
@@ -189,17 +193,23 @@ class Checkpointing(keras.callbacks.Callback):
             if not np.isfinite(float(value)):
                 raise TrainingDiverged(f"{name} is {float(value)} at {describe(self.epoch, step)}")
         test_hooks.after_step(self.model)
+        if batch + 1 == self.params["steps"]:
+            return  # the epoch's end comes next, and its checkpoint
         if self.signals.received:
-            path = self.checkpoints.save(self.epoch, step)
-            raise Interrupted(f"stopped by {signal.Signals(self.signals.received).name} at "
-                              f"{describe(self.epoch, step)}; saved {path}", self.signals.received)
+            self._stop(self.checkpoints.save(self.epoch, step), describe(self.epoch, step))
         if time.monotonic() - self.last_save > self.seconds:
             self.checkpoints.save(self.epoch, step)
             self.last_save = time.monotonic()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.checkpoints.save(epoch + 1)
+        path = self.checkpoints.save(epoch + 1)
         self.last_save = time.monotonic()
+        if self.signals.received and epoch + 1 < self.epochs:
+            self._stop(path, describe(epoch + 1))
+
+    def _stop(self, path, position):
+        raise Interrupted(f"stopped by {signal.Signals(self.signals.received).name} at {position}; saved {path}",
+                          self.signals.received)
 
 
 class TestHooks:

@@ -112,12 +112,15 @@ def _positive(value, kind=(int, float)):
 
 def validate(config, source=""):
     """Raises a UserError naming the first invalid value (and the valid choices, for names)."""
-    models.get_model(config.model)
-    datasets.get_dataset(config.dataset)
-    losses.get_loss(config.loss)
-    losses.get_penalty(config.penalty)
-    if config.features not in classifier.FEATURES:
-        raise unknown_choice("features", config.features, classifier.FEATURES)
+    try:
+        models.get_model(config.model)
+        datasets.get_dataset(config.dataset)
+        losses.get_loss(config.loss)
+        losses.get_penalty(config.penalty)
+        if config.features not in classifier.FEATURES:
+            raise unknown_choice("features", config.features, classifier.FEATURES)
+    except UserError as e:
+        raise UserError(f"{source}{e}") from None
     optional = ("steps_per_epoch", "image_size")
     for name in ("epochs", "batch_size", "noise_dim", "save_every", "num_categorical", "num_continuous",
                  "d_steps", "keep_checkpoints") + optional:

@@ -69,9 +69,11 @@ def make_callbacks(config, gan, evaluator, checkpointing):
     ]
 
 
-# What a resumed run may change: how long it trains, and what it saves and measures on the way.
-RESUMABLE = ("epochs", "save_every", "keep_checkpoints", "checkpoint_minutes", "eval_every", "eval_samples",
-             "final_eval_samples", "features", "classifier_dir", "data_path", "data_dir", "jit_compile")
+# What a resumed run may change: where it is (a run directory can be moved), how long it trains, and what it
+# saves and measures on the way.
+RESUMABLE = ("log_dir", "run_name", "epochs", "save_every", "keep_checkpoints", "checkpoint_minutes", "eval_every",
+             "eval_samples", "final_eval_samples", "features", "classifier_dir", "data_path", "data_dir",
+             "jit_compile")
 
 
 def resumed_config(config, stored):
@@ -149,7 +151,8 @@ def train(config, verbose=None, fresh=False):
         with run_lock(run_dir):
             print(f"Moved the previous run to {move_aside(run_dir)}", flush=True)
     store = checkpoints.Checkpoints(run_dir / "checkpoints", gan, config.keep_checkpoints)
-    checkpointing = checkpoints.Checkpointing(store, checkpoints.signals, config.checkpoint_minutes)
+    checkpointing = checkpoints.Checkpointing(store, checkpoints.signals, config.checkpoint_minutes,
+                                              config.epochs)
     with run_lock(run_dir), checkpoints.signals:
         epoch, step = _resume(config, store) if resuming else _start(config, store)
         print(f"Training {config.model} on {len(data)} images of {config.dataset} from {data.source}; "
