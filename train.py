@@ -94,7 +94,8 @@ def main(argv):
     if not FLAGS["verbosity"].present:
         logging.set_verbosity(logging.WARNING)  # not an INFO line from TensorFlow per checkpoint saved
     try:
-        config = config_lib.make_config(FLAGS.model, FLAGS.dataset, **{name: FLAGS[name].value for name in CONFIG_FLAGS})
+        options = {name: FLAGS[name].value for name in CONFIG_FLAGS}
+        config = config_lib.make_config(FLAGS.model, FLAGS.dataset, **options)
         config = training.train(config, fresh=FLAGS.fresh)
     except UserError as e:
         raise SystemExit(f"train.py: error: {e}")

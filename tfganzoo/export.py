@@ -18,7 +18,8 @@ from tfganzoo.errors import UserError
 
 
 def serving_specs(gan):
-    specs = {name: tf.TensorSpec((None, *shape), dtype, name=name) for name, (shape, dtype) in gan.latent_spec().items()}
+    specs = {name: tf.TensorSpec((None, *shape), dtype, name=name)
+             for name, (shape, dtype) in gan.latent_spec().items()}
     if gan.conditional:
         specs["label"] = tf.TensorSpec((None,), tf.int32, name="label")
     return specs

@@ -121,7 +121,8 @@ def interpolation(gan, steps, seed):
     t = np.linspace(0, 1, steps)
     latent["noise"] = slerp(start["noise"][0], end["noise"][0], t).astype(np.float32)
     if "continuous" in latent:
-        latent["continuous"] = (np.outer(1 - t, start["continuous"][0]) + np.outer(t, end["continuous"][0])).astype(np.float32)
+        continuous = np.outer(1 - t, start["continuous"][0]) + np.outer(t, end["continuous"][0])
+        latent["continuous"] = continuous.astype(np.float32)
     return latent
 
 
