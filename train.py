@@ -14,7 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ star
 from absl import app, flags, logging  # noqa: E402
 
 from tfganzoo import config as config_lib  # noqa: E402
-from tfganzoo import checkpoints, classifier, datasets, losses, models, training  # noqa: E402
+from tfganzoo import checkpoints, classifier, datasets, distribute, losses, models, training  # noqa: E402
 from tfganzoo.errors import UserError  # noqa: E402
 
 PER_MODEL = "(default: the model's own, see README)"
@@ -61,6 +61,13 @@ flags.DEFINE_bool("fresh", False, "If the run directory holds a run, rename it t
 flags.DEFINE_integer("seed", None, "Random seed (default: a random one, recorded in config.json; a resumed run "
                      "keeps its own).", lower_bound=0, upper_bound=2**32 - 1)
 flags.DEFINE_bool("jit_compile", False, "Compile the train step with XLA.")
+flags.DEFINE_enum("strategy", "default", distribute.STRATEGIES, "tf.distribute strategy: default (one device), "
+                  "mirrored (all local GPUs), multi_worker (machines listed in TF_CONFIG), tpu. --batch_size is "
+                  "the global batch.")
+flags.DEFINE_bool("mixed_precision", False, "Compute in bfloat16 (CPU, TPU) or float16 with loss scaling (GPU); "
+                  "weights, images and losses stay float32.")
+flags.DEFINE_integer("steps_per_execution", 1, "Train steps per call of the compiled train function (callbacks, "
+                     "the NaN check and signals are then seen every this many steps).", lower_bound=1)
 flags.DEFINE_integer("num_categorical", 10, "infogan: values of the categorical code.", lower_bound=1)
 flags.DEFINE_integer("num_continuous", 2, "infogan: continuous codes, uniform on [-1, 1].", lower_bound=1)
 flags.DEFINE_float("info_weight", 1.0, "infogan: lambda, weight of the mutual-information term.", lower_bound=0)
@@ -82,10 +89,10 @@ flags.DEFINE_alias("MODEL_PATH", "weights_dir")
 FLAGS = flags.FLAGS
 CONFIG_FLAGS = ("data_path", "data_dir", "loss", "penalty", "penalty_weight", "clip", "d_steps", "spectral_norm",
                 "minibatch_discrimination", "epochs", "batch_size", "lr", "g_lr", "d_lr", "beta_1", "beta_2",
-                "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir", "save_every", "keep_checkpoints",
-                "checkpoint_minutes", "seed",
-                "jit_compile", "image_size", "num_categorical", "num_continuous", "info_weight", "class_weight",
-                "eval_every", "eval_samples", "final_eval_samples", "features", "classifier_dir")
+                "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir", "save_every",
+                "keep_checkpoints", "checkpoint_minutes", "seed", "jit_compile", "strategy", "mixed_precision", "steps_per_execution",
+                "image_size", "num_categorical", "num_continuous", "info_weight", "class_weight", "eval_every",
+                "eval_samples", "final_eval_samples", "features", "classifier_dir")
 
 
 def main(argv):

@@ -1,5 +1,6 @@
 """The one shared train step, for every registered model, on tiny data."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -47,3 +48,24 @@ def test_conditional_generator_depends_on_the_label():
     noise = np.random.default_rng(0).standard_normal((2, 16)).astype(np.float32)
     images = np.asarray(gan.generate({"noise": noise[[0, 0]]}, np.array([1, 7])))
     assert not np.allclose(images[0], images[1])
+
+
+@pytest.mark.parametrize("name", sorted(models.MODELS))
+def test_mixed_precision_computes_in_bfloat16_on_cpu_and_keeps_float32_weights(name):
+    gan = tiny_gan(name, mixed_precision=True)
+    logs = gan.train_on_batch(*batch(), return_dict=True)
+    assert all(np.isfinite(value) for value in logs.values())
+    assert {layer.compute_dtype for layer in gan.generator.layers if layer.weights} == {"bfloat16"}
+    assert {v.dtype for v in gan.generator.weights + gan.discriminator.weights if "seed" not in v.path} == {"float32"}
+    images = gan.generate(gan.fixed_latent(2, seed=0), np.zeros(2, int))
+    assert images.dtype == "float32"
+
+
+def test_float16_wraps_both_optimizers_in_loss_scaling_and_trains(monkeypatch):
+    monkeypatch.setattr(models, "precision_policy", lambda mixed: "mixed_float16" if mixed else "float32")
+    gan = tiny_gan("dcgan", mixed_precision=True, penalty="r1")
+    assert all(isinstance(o, keras.optimizers.LossScaleOptimizer) for o in (gan.g_optimizer, gan.d_optimizer))
+    before = [np.array(v) for v in gan.generator.trainable_variables]
+    logs = gan.train_on_batch(*batch(), return_dict=True)
+    assert all(np.isfinite(value) for value in logs.values())
+    assert any(not np.array_equal(b, np.array(v)) for b, v in zip(before, gan.generator.trainable_variables))

@@ -158,6 +158,13 @@ class Signals:
             signal.signal(s, handler)
 
 
+def check_finite(logs, where):
+    """Raises TrainingDiverged if a logged value is NaN or infinite (reading them waits for the step)."""
+    for name, value in (logs or {}).items():
+        if not np.isfinite(float(value)):
+            raise TrainingDiverged(f"{name} is {float(value)} at {where}")
+
+
 class Checkpointing(keras.callbacks.Callback):
     """Saves a checkpoint after every epoch and every `minutes` within one; after each step, stops the run
     on a NaN or infinite loss (TrainingDiverged, nothing saved) or on a signal (a checkpoint, Interrupted).
@@ -189,9 +196,7 @@ class Checkpointing(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         step = batch + 1 + (self.step_offset if self.epoch == self.first_epoch else 0)
-        for name, value in (logs or {}).items():
-            if not np.isfinite(float(value)):
-                raise TrainingDiverged(f"{name} is {float(value)} at {describe(self.epoch, step)}")
+        check_finite(logs, describe(self.epoch, step))
         test_hooks.after_step(self.model)
         if batch + 1 == self.params["steps"]:
             return  # the epoch's end comes next, and its checkpoint

@@ -8,7 +8,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from tfganzoo import classifier, datasets, losses, models
+from tfganzoo import classifier, datasets, distribute, losses, models
 from tfganzoo.errors import UserError, unknown_choice
 from tfganzoo.files import write_text_atomic
 
@@ -42,6 +42,9 @@ class Config:
     keep_checkpoints: int = 3  # newest checkpoints kept in <run_dir>/checkpoints
     checkpoint_minutes: float = 10.0  # also checkpoint within an epoch once this long has passed since the last
     jit_compile: bool = False
+    strategy: str = "default"  # tf.distribute strategy: default, mirrored, multi_worker, tpu (see distribute.py)
+    mixed_precision: bool = False  # bfloat16 compute on CPU/TPU, float16 with loss scaling on GPU
+    steps_per_execution: int = 1  # train steps per call of the compiled function (fewer Python round trips)
     image_size: int | None = None  # side colour images are resized to (celeb_a, folder); None: the dataset's
     num_categorical: int = 10  # infogan: values of its categorical code
     num_continuous: int = 2  # infogan: number of continuous codes, uniform on [-1, 1]
@@ -117,13 +120,15 @@ def validate(config, source=""):
         datasets.get_dataset(config.dataset)
         losses.get_loss(config.loss)
         losses.get_penalty(config.penalty)
+        if config.strategy not in distribute.STRATEGIES:
+            raise unknown_choice("strategy", config.strategy, distribute.STRATEGIES)
         if config.features not in classifier.FEATURES:
             raise unknown_choice("features", config.features, classifier.FEATURES)
     except UserError as e:
         raise UserError(f"{source}{e}") from None
     optional = ("steps_per_epoch", "image_size")
     for name in ("epochs", "batch_size", "noise_dim", "save_every", "num_categorical", "num_continuous",
-                 "d_steps", "keep_checkpoints") + optional:
+                 "d_steps", "keep_checkpoints", "steps_per_execution") + optional:
         value = getattr(config, name)
         if not _positive(value, int) and not (name in optional and value is None):
             raise UserError(f"{source}{name} must be a positive integer, got {value!r}")
@@ -141,7 +146,7 @@ def validate(config, source=""):
     if config.clip is not None and config.penalty != "none":
         raise UserError(f"{source}clip={config.clip} and penalty={config.penalty} both constrain the "
                         f"discriminator's gradients; choose one")
-    for name in ("spectral_norm", "minibatch_discrimination", "jit_compile"):
+    for name in ("spectral_norm", "minibatch_discrimination", "jit_compile", "mixed_precision"):
         if not isinstance(getattr(config, name), bool):
             raise UserError(f"{source}{name} must be true or false, got {getattr(config, name)!r}")
     for name in ("eval_every", "final_eval_samples"):

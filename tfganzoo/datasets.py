@@ -319,19 +319,29 @@ def train_pipeline(data, batch_size, seed, start=0):
     its `start`-th batch on (to resume a run where it stopped).
 
     Batches are full (the remainder of an epoch is dropped) so every step sees `batch_size` examples; one
-    epoch is `len(data) // batch_size` steps. In-memory data is shuffled by index, so the pipeline holds no
-    second copy of the images, and skipping `start` batches costs only the shuffling of indices: the stream
-    from `start` is exactly the batches an uninterrupted run sees. Streamed data (decoded on the fly) would
-    have to decode every skipped image, so it restarts instead with a shuffle seeded by (seed, start): the
-    same distribution, another order.
+    epoch is `len(data) // batch_size` steps. In-memory data is shuffled statelessly: batch b holds the
+    images at positions [k * batch_size, (k + 1) * batch_size) of a permutation seeded by (seed, epoch),
+    where epoch, k = divmod(b, steps per epoch) (tf.random.experimental.index_shuffle). So batch b is a
+    function of (seed, b) alone: starting at `start` is free and gives exactly the batches an uninterrupted
+    run sees, and however many iterators tf.distribute or Keras create, the order stays the same. Nor does
+    the pipeline hold a second copy of the images. Streamed data (decoded on the fly) would have to decode
+    every skipped image, so it restarts instead with a shuffle seeded by (seed, start): the same
+    distribution, another order.
     """
     if len(data) < batch_size:
         raise UserError(f"--batch_size={batch_size} is larger than the dataset ({len(data)} examples)")
     if data.images is not None:
         images, labels = tf.constant(data.images), tf.constant(data.labels)
-        ds = tf.data.Dataset.range(len(data)).shuffle(len(data), seed=seed, reshuffle_each_iteration=True)
-        ds = ds.batch(batch_size, drop_remainder=True).repeat().skip(start)
-        ds = ds.map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
+        size, steps_per_epoch = len(data), len(data) // batch_size
+
+        def batch(b):
+            epoch, k = b // steps_per_epoch, b % steps_per_epoch
+            positions = k * batch_size + tf.range(batch_size, dtype=tf.int64)
+            indices = tf.random.experimental.index_shuffle(positions, tf.stack([tf.constant(seed, tf.int64), epoch]),
+                                                           max_index=size - 1)
+            return tf.gather(images, indices), tf.gather(labels, indices)
+
+        ds = tf.data.Dataset.range(start, 2**62).map(batch, num_parallel_calls=tf.data.AUTOTUNE)
     else:
         stream_seed = seed if not start else int(np.random.SeedSequence([seed, start]).generate_state(1)[0])
         ds = data.stream(stream_seed).batch(batch_size, drop_remainder=True).repeat()

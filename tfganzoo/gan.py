@@ -61,6 +61,7 @@ class GAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         names = LOG_NAMES + (("Penalty",) if self.penalty.function else ())
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self.built = True  # its networks are built; fit must not trace `call` on a batch to build it
 
     def compile(self, g_optimizer, d_optimizer, **kwargs):
         super().compile(**kwargs)
@@ -70,6 +71,12 @@ class GAN(keras.Model):
         # them lazily inside the first step, which fails under tf.distribute (keras-team/keras#20164).
         g_optimizer.build(self.generator.trainable_variables)
         d_optimizer.build(self.discriminator.trainable_variables)
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras's TF trainer peeks a batch to build an unbuilt model under a tf.distribute strategy; every
+        # part of a GAN is built by then (networks, optimizers in compile), and under MultiWorkerMirrored-
+        # Strategy the peek itself fails (it reduces a batch of PerReplica values to a tensor).
+        pass
 
     @property
     def metrics(self):
@@ -104,12 +111,14 @@ class GAN(keras.Model):
     # ----- shared machinery -----
     def generate(self, latent, labels, training=False):
         latent, labels = _as_tensors((latent, labels))  # Keras refuses numpy and tensors mixed in one call
-        return self.generator(self.generator_inputs(latent, labels), training=training)
+        # float32 out whatever the compute precision: images and losses stay in full precision.
+        return ops.cast(self.generator(self.generator_inputs(latent, labels), training=training), "float32")
 
     def discriminate(self, images, labels, training=False):
         images, labels = _as_tensors((images, labels))
         out = self.discriminator(self.discriminator_inputs(images, labels), training=training)
-        return out if isinstance(out, dict) else {"logits": out}
+        out = out if isinstance(out, dict) else {"logits": out}
+        return {name: ops.cast(value, "float32") for name, value in out.items()}
 
     def call(self, inputs, training=False):
         latent, labels = inputs
@@ -124,11 +133,34 @@ class GAN(keras.Model):
             for name, value in self._discriminator_update(real_images[part], batch_labels, batch_size).items():
                 self.trackers[name].update_state(value)
         self.trackers["Gen_loss"].update_state(self._generator_update(batch_labels, batch_size))
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        logs = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras reduces each worker's logs with reduce("MEAN", axis=0), which needs an axis to reduce.
+            logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+        return logs
+
+    def _replica_latent(self, batch_size):
+        """Latents for this replica's `batch_size` examples: under a tf.distribute strategy, this replica's
+        slice of a draw for the global batch (the noise stream's state is the same on every replica), so any
+        number of replicas trains on the noise one device would."""
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync if context else 1
+        if replicas == 1:
+            return self.sample_latent(batch_size)
+        start = context.replica_id_in_sync_group * batch_size
+        return keras.tree.map_structure(lambda x: x[start:start + batch_size],
+                                        self.sample_latent(batch_size * replicas))
+
+    @staticmethod
+    def _for_gradients(optimizer, loss):
+        """The loss to differentiate: scaled for float16 (LossScaleOptimizer), and divided by the number of
+        replicas, whose gradients the optimizer sums, so the update is that of the global batch's mean."""
+        context = tf.distribute.get_replica_context()
+        return optimizer.scale_loss(loss) / (context.num_replicas_in_sync if context else 1)
 
     def _discriminator_update(self, real_images, labels, batch_size):
         """One D step. Returns its loss, penalty, and its mean output (LossPair.output) on real and fake."""
-        latent = self.sample_latent(batch_size)
+        latent = self._replica_latent(batch_size)
         # Made outside the tape: this step sends no gradient into the generator.
         fake_images = self.generate(latent, labels, training=True)
         with tf.GradientTape() as tape:
@@ -142,8 +174,9 @@ class GAN(keras.Model):
                 values["Penalty"] = self.penalty.function(critic, ops.cast(real_images, fake_images.dtype),
                                                           fake_images, self.seed_generator)
                 d_loss += self.penalty_weight * values["Penalty"]
+            scaled_loss = self._for_gradients(self.d_optimizer, d_loss)
         variables = self.discriminator.trainable_variables
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, variables), variables))
+        self.d_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, variables), variables))
         if self.clip:
             for variable in variables:
                 variable.assign(ops.clip(variable, -self.clip, self.clip))
@@ -153,13 +186,14 @@ class GAN(keras.Model):
 
     def _generator_update(self, labels, batch_size):
         """One G step on fresh latents, through the just-updated discriminator. Returns its loss."""
-        latent = self.sample_latent(batch_size)
+        latent = self._replica_latent(batch_size)
         with tf.GradientTape() as tape:
             fake_out = self.discriminate(self.generate(latent, labels, training=True), labels, training=True)
             g_loss = self.loss_pair.generator(fake_out["logits"])
             g_loss += self.generator_extra_loss(fake_out, latent, labels)
+            scaled_loss = self._for_gradients(self.g_optimizer, g_loss)
         variables = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
+        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, variables), variables))
         return g_loss
 
 

@@ -7,27 +7,38 @@ import fcntl
 import itertools
 import random
 import sys
+import tempfile
 
 import keras
 import tensorflow as tf
 
-from tfganzoo import callbacks, checkpoints, datasets, evaluation, models
+from tfganzoo import callbacks, checkpoints, datasets, distribute, evaluation, models
 from tfganzoo import config as config_lib
 from tfganzoo.errors import UserError
 
 def prepare(config):
     """Loads the data and returns (config with image_shape/num_classes filled, ImageData)."""
     data = datasets.load(config.dataset, "train", config.data_path, config.data_dir, config.image_size)
-    config = dataclasses.replace(config, image_shape=data.image_shape, num_classes=data.num_classes)
-    return config, data
+    return with_data(config, data), data
+
+
+def with_data(config, data):
+    """The config with the data's image shape and class count filled in."""
+    return dataclasses.replace(config, image_shape=data.image_shape, num_classes=data.num_classes)
 
 
 def compile_gan(config):
     gan = models.build_gan(config)
+    optimizers = [keras.optimizers.Adam(lr, beta_1=config.beta_1, beta_2=config.beta_2)
+                  for lr in (config.g_lr, config.d_lr)]
+    if models.precision_policy(config.mixed_precision) == "mixed_float16":
+        # float16 gradients underflow: scale each loss up, and its gradients back (skipping overflowed steps).
+        optimizers = [keras.optimizers.LossScaleOptimizer(optimizer) for optimizer in optimizers]
     gan.compile(
-        g_optimizer=keras.optimizers.Adam(config.g_lr, beta_1=config.beta_1, beta_2=config.beta_2),
-        d_optimizer=keras.optimizers.Adam(config.d_lr, beta_1=config.beta_1, beta_2=config.beta_2),
+        g_optimizer=optimizers[0],
+        d_optimizer=optimizers[1],
         jit_compile=config.jit_compile,
+        steps_per_execution=config.steps_per_execution,
     )
     return gan
 
@@ -73,7 +84,7 @@ def make_callbacks(config, gan, evaluator, checkpointing):
 # saves and measures on the way.
 RESUMABLE = ("log_dir", "run_name", "epochs", "save_every", "keep_checkpoints", "checkpoint_minutes", "eval_every",
              "eval_samples", "final_eval_samples", "features", "classifier_dir", "data_path", "data_dir",
-             "jit_compile")
+             "jit_compile", "steps_per_execution", "strategy")
 
 
 def resumed_config(config, stored):
@@ -124,6 +135,8 @@ def train(config, verbose=None, fresh=False):
     nothing) on a NaN or infinite loss.
     """
     run_dir = config.run_dir
+    # First: multi_worker must configure TensorFlow's collective ops before any other TensorFlow op runs.
+    strategy = distribute.make_strategy(config.strategy)
     resuming = (run_dir / "config.json").exists() and not fresh
     if resuming:
         stored = config_lib.Config.load(run_dir / "config.json")
@@ -145,24 +158,41 @@ def train(config, verbose=None, fresh=False):
         raise UserError(f"--batch_size={config.batch_size} x --d_steps={config.d_steps} = {step_examples} examples "
                         f"per step is more than the dataset has ({len(data)})")
     datasets.train_pipeline(data, step_examples, config.seed)  # checks the batch size
-    steps = config.steps_per_epoch or len(data) // step_examples
-    gan = compile_gan(config)
+    with strategy.scope():
+        gan = compile_gan(config)
+    if not distribute.is_chief(strategy):
+        # Every worker must run the same callbacks (saving reads variables that sum over workers), so the
+        # others write a run of their own into a scratch directory, deleted at the end.
+        with tempfile.TemporaryDirectory(prefix="tfganzoo-worker-") as scratch:
+            output = dataclasses.replace(config, log_dir=scratch, weights_dir=None, eval_every=0,
+                                         final_eval_samples=0)
+            _fit(config, output, gan, data, None, resuming, verbose)
+        return config
     if fresh and run_dir.exists():
         with run_lock(run_dir):
             print(f"Moved the previous run to {move_aside(run_dir)}", flush=True)
-    store = checkpoints.Checkpoints(run_dir / "checkpoints", gan, config.keep_checkpoints)
+    _fit(config, config, gan, data, evaluator, resuming, verbose)
+    return config
+
+
+def _fit(config, output, gan, data, evaluator, resuming, verbose):
+    """Trains from the newest checkpoint of config.run_dir (or from the start), writing into output.run_dir
+    (the same, except for the non-chief workers of multi_worker)."""
+    step_examples = config.batch_size * config.d_steps
+    steps = config.steps_per_epoch or len(data) // step_examples
+    store = checkpoints.Checkpoints(output.run_dir / "checkpoints", gan, config.keep_checkpoints)
     checkpointing = checkpoints.Checkpointing(store, checkpoints.signals, config.checkpoint_minutes,
                                               config.epochs)
-    with run_lock(run_dir), checkpoints.signals:
-        epoch, step = _resume(config, store) if resuming else _start(config, store)
+    with run_lock(output.run_dir), checkpoints.signals:
+        epoch, step = _resume(config, output, store) if resuming else _start(output, store)
         print(f"Training {config.model} on {len(data)} images of {config.dataset} from {data.source}; "
-              f"{steps} steps/epoch; writing to {run_dir}", flush=True)
+              f"{steps} steps/epoch; writing to {output.run_dir}", flush=True)
 
         def fit(first_epoch, last_epoch, steps_per_epoch, start_step):
             checkpointing.resume(first_epoch, start_step)
             gan.fit(datasets.train_pipeline(data, step_examples, config.seed, first_epoch * steps + start_step),
                     initial_epoch=first_epoch, epochs=last_epoch, steps_per_epoch=steps_per_epoch,
-                    callbacks=make_callbacks(config, gan, evaluator, checkpointing),
+                    callbacks=make_callbacks(output, gan, evaluator, checkpointing),
                     shuffle=False,  # the pipeline shuffles
                     verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2))
 
@@ -178,7 +208,6 @@ def train(config, verbose=None, fresh=False):
             raise checkpoints.TrainingDiverged(
                 f"training diverged: {e}. Nothing was saved after the newest checkpoint, {last[2]}; lower the "
                 "learning rates or add --penalty or --spectral_norm, with --fresh to start over") from None
-    return config
 
 
 def _finished(config):
@@ -207,15 +236,16 @@ def _start(config, store):
     return 0, 0
 
 
-def _resume(config, store):
-    """Loads the newest checkpoint and drops what the interrupted run logged after it. Returns its position."""
-    epoch, step, path = store.latest()
+def _resume(config, output, store):
+    """Loads the newest checkpoint of config.run_dir and drops what the interrupted run logged after it into
+    output.run_dir. Returns its position."""
+    epoch, step, path = checkpoints.latest_position(config.run_dir / "checkpoints")
     store.restore(path)
     store.remove_unfinished()
     for name in ("loss.csv", "metrics.csv"):
-        callbacks.truncate_csv(config.run_dir / name, epoch)
-    _mark_tensorboard(config, epoch + 1)
-    config.save(config.run_dir / "config.json")  # with what the resume changed (epochs, ...)
+        callbacks.truncate_csv(output.run_dir / name, epoch)
+    _mark_tensorboard(output, epoch + 1)
+    output.save(output.run_dir / "config.json")  # with what the resume changed (epochs, ...)
     print(f"Resuming {config.run_dir} from {checkpoints.describe(epoch, step)} ({path})", flush=True)
     return epoch, step
 

@@ -6,7 +6,10 @@ common ones), and build_generator(config) and build_discriminator(config), which
 class count the data put into the config.
 """
 
+import contextlib
+
 import keras
+import tensorflow as tf
 from keras import layers
 
 from tfganzoo.errors import UserError, unknown_choice
@@ -39,15 +42,47 @@ def build_gan(config):
         raise UserError(f"{config.model} generates by class, but {config.dataset} has {config.num_classes} class; "
                         f"use a labelled dataset or an unconditional model (gan, dcgan, infogan)")
     options = {name: getattr(config, name) for name in module.GAN_OPTIONS + STABILISERS}
-    discriminator = module.build_discriminator(config)
-    if config.spectral_norm or config.penalty != "none":
-        discriminator = adapted(discriminator, config.spectral_norm, layer_norm=config.penalty != "none")
-    return module.GAN_CLASS(module.build_generator(config), discriminator, noise_dim=config.noise_dim,
-                            num_classes=config.num_classes, seed=config.seed, **options)
+    with dtype_policy(precision_policy(config.mixed_precision)):
+        discriminator = module.build_discriminator(config)
+        if config.spectral_norm or config.penalty != "none":
+            discriminator = adapted(discriminator, config.spectral_norm, layer_norm=config.penalty != "none")
+        generator = module.build_generator(config)
+        if tf.distribute.get_strategy().num_replicas_in_sync > 1:
+            # Batch norm over the global batch, as on one device, not over each replica's share.
+            generator, discriminator = map(synchronized_copy, (generator, discriminator))
+    return module.GAN_CLASS(generator, discriminator, noise_dim=config.noise_dim, num_classes=config.num_classes,
+                            seed=config.seed, **options)
 
 
-def adapted(discriminator, spectral_norm, layer_norm):
-    """A copy of a functional discriminator with its layers adapted to a stabiliser.
+def precision_policy(mixed):
+    """Keras's dtype policy for --mixed_precision: float16 compute on a GPU (with loss scaling, see
+    training.compile_gan), bfloat16 elsewhere (CPU, TPU: same range as float32, no scaling needed); variables
+    stay float32 either way."""
+    if not mixed:
+        return "float32"
+    return "mixed_float16" if tf.config.list_physical_devices("GPU") else "mixed_bfloat16"
+
+
+@contextlib.contextmanager
+def dtype_policy(name):
+    """Builds layers under the dtype policy `name`, leaving Keras's global policy as it was."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def synchronized_copy(network):
+    """The network with cross-replica batch norm and the same initial weights (a clone draws new ones)."""
+    copy = adapted(network, synchronized=True)
+    copy.set_weights(network.get_weights())
+    return copy
+
+
+def adapted(network, spectral_norm=False, layer_norm=False, synchronized=False):
+    """A copy of a functional network with its layers adapted to a stabiliser or to several replicas.
 
     spectral_norm: Dense and Conv2D layers (also inside Maxout) are wrapped in keras.layers.SpectralNormalization
       (Miyato et al. 2018): one power iteration per training call, its vector kept as a non-trainable weight
@@ -55,6 +90,7 @@ def adapted(discriminator, spectral_norm, layer_norm):
     layer_norm: BatchNormalization becomes LayerNormalization over each example's features, as Gulrajani et
       al. 2017 do for WGAN-GP: a gradient penalty is per example, and batch norm makes each output depend on
       the whole batch.
+    synchronized: BatchNormalization computes its statistics across all replicas of a tf.distribute strategy.
     """
     def clone(layer):
         config = layer.get_config()
@@ -64,5 +100,7 @@ def adapted(discriminator, spectral_norm, layer_norm):
             return Maxout.from_config({**config, "spectral_norm": True})
         if layer_norm and isinstance(layer, layers.BatchNormalization):
             return BatchFreeNormalization(axis=list(range(1, len(layer.input.shape))), name=layer.name)
+        if synchronized and isinstance(layer, layers.BatchNormalization):
+            return layers.BatchNormalization.from_config({**config, "synchronized": True})
         return layer.__class__.from_config(config)
-    return keras.models.clone_model(discriminator, clone_function=clone)
+    return keras.models.clone_model(network, clone_function=clone)
