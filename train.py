@@ -60,14 +60,16 @@ flags.DEFINE_bool("fresh", False, "If the run directory holds a run, rename it t
                   "(without it, training resumes that run).")
 flags.DEFINE_integer("seed", None, "Random seed (default: a random one, recorded in config.json; a resumed run "
                      "keeps its own).", lower_bound=0, upper_bound=2**32 - 1)
-flags.DEFINE_bool("jit_compile", False, "Compile the train step with XLA.")
+flags.DEFINE_bool("jit_compile", None, "Compile the train step with XLA (default: where it measured faster: on a "
+                  "GPU, and on a CPU for gan and cgan; not under --strategy).")
 flags.DEFINE_enum("strategy", "default", distribute.STRATEGIES, "tf.distribute strategy: default (one device), "
                   "mirrored (all local GPUs), multi_worker (machines listed in TF_CONFIG), tpu. --batch_size is "
                   "the global batch.")
 flags.DEFINE_bool("mixed_precision", False, "Compute in bfloat16 (CPU, TPU) or float16 with loss scaling (GPU); "
                   "weights, images and losses stay float32.")
-flags.DEFINE_integer("steps_per_execution", 1, "Train steps per call of the compiled train function (callbacks, "
-                     "the NaN check and signals are then seen every this many steps).", lower_bound=1)
+flags.DEFINE_integer("steps_per_execution", None, "Train steps per call of the compiled train function (default "
+                     "10; callbacks, the NaN check and signals see every this many steps). An epoch of one pass is "
+                     "rounded down to a multiple of it.", lower_bound=1)
 flags.DEFINE_integer("num_categorical", 10, "infogan: values of the categorical code.", lower_bound=1)
 flags.DEFINE_integer("num_continuous", 2, "infogan: continuous codes, uniform on [-1, 1].", lower_bound=1)
 flags.DEFINE_float("info_weight", 1.0, "infogan: lambda, weight of the mutual-information term.", lower_bound=0)

@@ -31,7 +31,8 @@ EPOCHS, STEPS = 3, 4  # 64 tiny images, batches of 16
 def train_args(data_dir, log_dir, *extra):
     # dcgan: batch norm statistics, two Adam states and the noise stream must all come back on resume.
     return ["--model=dcgan", f"--data_path={data_dir}", f"--log_dir={log_dir}", f"--epochs={EPOCHS}",
-            "--batch_size=16", "--seed=7", "--eval_every=1", "--eval_samples=10", "--final_eval_samples=0", *extra]
+            "--batch_size=16", "--seed=7", "--eval_every=1", "--eval_samples=10", "--final_eval_samples=0",
+            "--steps_per_execution=1", *extra]  # checkpoints and signals at every step
 
 
 def rows(path):
@@ -210,7 +211,8 @@ def test_a_run_being_trained_is_locked(finished, tiny_idx_dir, tmp_path):
 
 def test_checkpoints_within_an_epoch_every_checkpoint_minutes(tiny_idx_dir, tmp_path):
     config = training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=1, steps_per_epoch=3,
-                                        checkpoint_minutes=1e-9, keep_checkpoints=10), verbose=0)
+                                        steps_per_execution=1, checkpoint_minutes=1e-9, keep_checkpoints=10),
+                            verbose=0)
     # Not after the epoch's last step: the end-of-epoch checkpoint follows at once.
     assert sorted(p.name for p in (config.run_dir / "checkpoints").iterdir()) == [
         "epoch_0000", "epoch_0000_step_000001", "epoch_0000_step_000002", "epoch_0001"]

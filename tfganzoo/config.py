@@ -41,10 +41,10 @@ class Config:
     save_every: int = 15
     keep_checkpoints: int = 3  # newest checkpoints kept in <run_dir>/checkpoints
     checkpoint_minutes: float = 10.0  # also checkpoint within an epoch once this long has passed since the last
-    jit_compile: bool = False
+    jit_compile: bool | None = None  # XLA; None: where it measured faster (training.uses_xla)
     strategy: str = "default"  # tf.distribute strategy: default, mirrored, multi_worker, tpu (see distribute.py)
     mixed_precision: bool = False  # bfloat16 compute on CPU/TPU, float16 with loss scaling on GPU
-    steps_per_execution: int = 1  # train steps per call of the compiled function (fewer Python round trips)
+    steps_per_execution: int | None = None  # train steps per compiled call; None: training.default_steps_per_execution
     image_size: int | None = None  # side colour images are resized to (celeb_a, folder); None: the dataset's
     num_categorical: int = 10  # infogan: values of its categorical code
     num_continuous: int = 2  # infogan: number of continuous codes, uniform on [-1, 1]
@@ -126,12 +126,17 @@ def validate(config, source=""):
             raise unknown_choice("features", config.features, classifier.FEATURES)
     except UserError as e:
         raise UserError(f"{source}{e}") from None
-    optional = ("steps_per_epoch", "image_size")
+    optional = ("steps_per_epoch", "image_size", "steps_per_execution")
     for name in ("epochs", "batch_size", "noise_dim", "save_every", "num_categorical", "num_continuous",
-                 "d_steps", "keep_checkpoints", "steps_per_execution") + optional:
+                 "d_steps", "keep_checkpoints") + optional:
         value = getattr(config, name)
         if not _positive(value, int) and not (name in optional and value is None):
             raise UserError(f"{source}{name} must be a positive integer, got {value!r}")
+    if config.strategy in ("mirrored", "multi_worker") and config.steps_per_execution not in (None, 1):
+        # Keras 3.15 runs each step of an execution inside a tf.cond, where the replicas' cross-device sum
+        # fails ("You must feed a value for placeholder tensor"), even for a plain Sequential with SGD.
+        raise UserError(f"{source}steps_per_execution={config.steps_per_execution} does not work under "
+                        f"strategy={config.strategy} (a Keras bug: keras-team/keras#19246); use 1")
     if config.seed is not None and not (isinstance(config.seed, int) and 0 <= config.seed < 2**32):
         raise UserError(f"{source}seed must be an integer in [0, 2**32), got {config.seed!r}")
     for name in ("g_lr", "d_lr", "checkpoint_minutes"):
@@ -147,7 +152,7 @@ def validate(config, source=""):
         raise UserError(f"{source}clip={config.clip} and penalty={config.penalty} both constrain the "
                         f"discriminator's gradients; choose one")
     for name in ("spectral_norm", "minibatch_discrimination", "jit_compile", "mixed_precision"):
-        if not isinstance(getattr(config, name), bool):
+        if not isinstance(getattr(config, name), bool) and not (name == "jit_compile" and config.jit_compile is None):
             raise UserError(f"{source}{name} must be true or false, got {getattr(config, name)!r}")
     for name in ("eval_every", "final_eval_samples"):
         if not isinstance(getattr(config, name), int) or getattr(config, name) < 0:

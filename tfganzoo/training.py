@@ -27,7 +27,55 @@ def with_data(config, data):
     return dataclasses.replace(config, image_shape=data.image_shape, num_classes=data.num_classes)
 
 
-def compile_gan(config):
+def default_steps_per_execution(config):
+    """10, measured a few per cent faster than 1 for every model (bench/throughput.py); 1 under a strategy,
+    where Keras cannot run more (config.validate)."""
+    return 10 if config.strategy == "default" else 1
+
+
+def uses_xla(config):
+    """--jit_compile, else where XLA measured faster: on a GPU (Keras's own "auto" choice), and on a CPU for
+    the models that say so (models' XLA_ON_CPU); not under a tf.distribute strategy, as Keras's "auto" too."""
+    if config.jit_compile is not None:
+        return config.jit_compile
+    if config.strategy != "default":
+        return False
+    return bool(tf.config.list_physical_devices("GPU")) or models.get_model(config.model).XLA_ON_CPU
+
+
+def set_determinism(xla):
+    """Makes the same seed give the same run: TensorFlow's deterministic ops, unless the step uses XLA.
+
+    Keras refuses XLA under op determinism (not every XLA op has a deterministic GPU kernel), so with XLA it is
+    switched off; XLA on a CPU trains the same run for the same seed anyway (tests/test_speed.py). It is a
+    process-wide setting, hence set either way.
+    """
+    if xla:
+        from tensorflow.python.framework import config as tf_config  # its only way back; public is enable only
+
+        tf_config.disable_op_determinism()
+    else:
+        tf.config.experimental.enable_op_determinism()
+
+
+def epoch_plan(config, num_examples):
+    """(steps per epoch, train steps per execution) for `num_examples` training examples.
+
+    Keras runs whole executions, so an epoch that is not a multiple of the steps per execution would silently
+    take extra steps and shift every later epoch. An epoch of one pass over the data is therefore rounded down
+    to a multiple (the batches it leaves out start the next epoch, nothing is skipped); an explicit
+    --steps_per_epoch is kept, and the steps per execution lowered to its largest divisor that is not more.
+    """
+    wanted = config.steps_per_execution or default_steps_per_execution(config)
+    if config.steps_per_epoch:
+        steps = config.steps_per_epoch
+        return steps, max(n for n in range(1, min(wanted, steps) + 1) if steps % n == 0)
+    steps = num_examples // (config.batch_size * config.d_steps)
+    per_execution = min(wanted, steps)
+    return steps - steps % per_execution, per_execution
+
+
+def compile_gan(config, steps_per_execution=1):
     gan = models.build_gan(config)
     optimizers = [keras.optimizers.Adam(lr, beta_1=config.beta_1, beta_2=config.beta_2)
                   for lr in (config.g_lr, config.d_lr)]
@@ -37,8 +85,8 @@ def compile_gan(config):
     gan.compile(
         g_optimizer=optimizers[0],
         d_optimizer=optimizers[1],
-        jit_compile=config.jit_compile,
-        steps_per_execution=config.steps_per_execution,
+        jit_compile=uses_xla(config),
+        steps_per_execution=steps_per_execution,
     )
     return gan
 
@@ -84,7 +132,7 @@ def make_callbacks(config, gan, evaluator, checkpointing):
 # saves and measures on the way.
 RESUMABLE = ("log_dir", "run_name", "epochs", "save_every", "keep_checkpoints", "checkpoint_minutes", "eval_every",
              "eval_samples", "final_eval_samples", "features", "classifier_dir", "data_path", "data_dir",
-             "jit_compile", "steps_per_execution", "strategy")
+             "jit_compile", "strategy")
 
 
 def resumed_config(config, stored):
@@ -100,7 +148,9 @@ def resumed_config(config, stored):
     if conflicts:
         raise UserError(f"{config.run_dir} holds a run this command does not match: {', '.join(conflicts)}; "
                         "rerun its own command to resume it, or add --fresh to start over")
-    return dataclasses.replace(stored, **{name: changed[name] for name in changed if name in RESUMABLE})
+    resumed = dataclasses.replace(stored, **{name: changed[name] for name in changed if name in RESUMABLE})
+    config_lib.validate(resumed, f"resuming {config.run_dir}: ")  # a new strategy may not suit the run
+    return resumed
 
 
 def move_aside(run_dir):
@@ -143,50 +193,53 @@ def train(config, verbose=None, fresh=False):
         config = resumed_config(config, stored)
         if _finished(config):
             return config
-    elif config.seed is None:
-        config = dataclasses.replace(config, seed=random.SystemRandom().randrange(2**31))  # kept in config.json
+    else:  # config.json records the seed, and the steps per execution that fix the epoch length
+        seed = random.SystemRandom().randrange(2**31) if config.seed is None else config.seed
+        per_execution = config.steps_per_execution or default_steps_per_execution(config)
+        config = dataclasses.replace(config, seed=seed, steps_per_execution=per_execution)
     config, data = prepare(config)
     if resuming and (config.image_shape, config.num_classes) != (stored.image_shape, stored.num_classes):
         raise UserError(f"the data has images of shape {config.image_shape} in {config.num_classes} classes, but "
                         f"{run_dir} was trained on {stored.image_shape} in {stored.num_classes} classes")
     evaluator = make_evaluator(config, data)  # first: training a classifier draws from the global seed
     keras.utils.set_random_seed(config.seed)
-    tf.config.experimental.enable_op_determinism()  # the same seed gives the same run
+    set_determinism(uses_xla(config))
     # A step takes d_steps batches: one per discriminator update (see GAN).
     step_examples = config.batch_size * config.d_steps
     if config.d_steps > 1 and len(data) < step_examples:
         raise UserError(f"--batch_size={config.batch_size} x --d_steps={config.d_steps} = {step_examples} examples "
                         f"per step is more than the dataset has ({len(data)})")
     datasets.train_pipeline(data, step_examples, config.seed)  # checks the batch size
+    steps, per_execution = epoch_plan(config, len(data))
     with strategy.scope():
-        gan = compile_gan(config)
+        gan = compile_gan(config, per_execution)
     if not distribute.is_chief(strategy):
         # Every worker must run the same callbacks (saving reads variables that sum over workers), so the
         # others write a run of their own into a scratch directory, deleted at the end.
         with tempfile.TemporaryDirectory(prefix="tfganzoo-worker-") as scratch:
             output = dataclasses.replace(config, log_dir=scratch, weights_dir=None, eval_every=0,
                                          final_eval_samples=0)
-            _fit(config, output, gan, data, None, resuming, verbose)
+            _fit(config, output, gan, data, steps, None, resuming, verbose)
         return config
     if fresh and run_dir.exists():
         with run_lock(run_dir):
             print(f"Moved the previous run to {move_aside(run_dir)}", flush=True)
-    _fit(config, config, gan, data, evaluator, resuming, verbose)
+    _fit(config, config, gan, data, steps, evaluator, resuming, verbose)
     return config
 
 
-def _fit(config, output, gan, data, evaluator, resuming, verbose):
-    """Trains from the newest checkpoint of config.run_dir (or from the start), writing into output.run_dir
-    (the same, except for the non-chief workers of multi_worker)."""
+def _fit(config, output, gan, data, steps, evaluator, resuming, verbose):
+    """Trains from the newest checkpoint of config.run_dir (or from the start), `steps` steps per epoch,
+    writing into output.run_dir (the same, except for the non-chief workers of multi_worker)."""
     step_examples = config.batch_size * config.d_steps
-    steps = config.steps_per_epoch or len(data) // step_examples
     store = checkpoints.Checkpoints(output.run_dir / "checkpoints", gan, config.keep_checkpoints)
     checkpointing = checkpoints.Checkpointing(store, checkpoints.signals, config.checkpoint_minutes,
                                               config.epochs)
     with run_lock(output.run_dir), checkpoints.signals:
         epoch, step = _resume(config, output, store) if resuming else _start(output, store)
         print(f"Training {config.model} on {len(data)} images of {config.dataset} from {data.source}; "
-              f"{steps} steps/epoch; writing to {output.run_dir}", flush=True)
+              f"{steps} steps/epoch, {gan.steps_per_execution} per execution{', XLA' if gan.jit_compile else ''}; "
+              f"writing to {output.run_dir}", flush=True)
 
         def fit(first_epoch, last_epoch, steps_per_epoch, start_step):
             checkpointing.resume(first_epoch, start_step)

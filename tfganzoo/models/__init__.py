@@ -2,7 +2,8 @@
 
 A model module defines DESCRIPTION, DEFAULTS (its hyperparameters, overridable by flags), GAN_CLASS (the
 `tfganzoo.gan.GAN` variant whose hooks it needs), GAN_OPTIONS (the Config fields GAN_CLASS takes beyond the
-common ones), and build_generator(config) and build_discriminator(config), which read the image shape and
+common ones), XLA_ON_CPU (whether its train step measured faster with XLA on a CPU, bench/throughput.py), and
+build_generator(config) and build_discriminator(config), which read the image shape and
 class count the data put into the config.
 """
 

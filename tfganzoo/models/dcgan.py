@@ -23,6 +23,7 @@ DESCRIPTION = "deep convolutional GAN (Radford et al. 2016)"
 DEFAULTS = dict(epochs=25, batch_size=64, g_lr=1e-3, d_lr=1e-4, beta_1=0.5, noise_dim=100)
 GAN_CLASS = GAN
 GAN_OPTIONS = ()
+XLA_ON_CPU = False  # its step measured slower with XLA on a CPU (bench/throughput.py)
 
 
 def is_classic(image_shape):

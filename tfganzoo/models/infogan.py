@@ -12,6 +12,7 @@ DESCRIPTION = "information-maximising GAN (Chen et al. 2016)"
 DEFAULTS = dict(epochs=25, batch_size=64, g_lr=1e-3, d_lr=2e-4, beta_1=0.5, noise_dim=62)
 GAN_CLASS = InfoGAN
 GAN_OPTIONS = ("num_categorical", "num_continuous", "info_weight")
+XLA_ON_CPU = False  # its step measured slower with XLA on a CPU (bench/throughput.py)
 
 
 def build_generator(config):
