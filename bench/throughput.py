@@ -1,24 +1,31 @@
 """Training throughput of every model: the zoo's `Model.fit` path against the tutorial-style loop.
 
     python bench/throughput.py                      # all models, the README's table
-    python bench/throughput.py --models=cgan --variants=tutorial,fit,spe10,xla --rounds=3
+    python bench/throughput.py --models=cgan --variants=tutorial,fit,spe10,xla+spe10 --rounds=3
 
 Variants, each the same GAN (same networks, same train_step maths, the model's default batch size):
   tutorial  the loop the tutorials write: a Python `for` over `dataset.as_numpy_iterator()` (float32 images,
             shuffled and batched, not prefetched) calling `tf.function(gan.train_step)` with numpy batches;
-  fit       train.py's path: `gan.fit` on datasets.train_pipeline (uint8 images in memory, scaled and
-            prefetched by tf.data), with train.py's per-step NaN check;
-  spe<N>    fit with steps_per_execution=N;   xla   fit with jit_compile=True;   xla+spe<N>   both.
+  default   train.py's path with its defaults: `gan.fit` on datasets.train_pipeline (uint8 images in memory,
+            scaled and prefetched by tf.data), with train.py's NaN check after each execution, 10 steps per
+            execution, XLA where the model's XLA_ON_CPU says so (on a CPU);
+  fit       the same with one step per execution and no XLA;
+  spe<N>    fit with steps_per_execution=N;   xla   fit with jit_compile=True;   mixed   fit with
+            --mixed_precision (bfloat16 on CPU, float16 on GPU); parts join with "+": xla+spe10, default+mixed.
 
 Data: random uint8 images of MNIST's shape (60,000 x 28 x 28 x 1, 10 classes); throughput does not depend
-on what the pixels show. Every (model, variant) runs in its own process, so that each has its own peak
-memory and none inherits another's compiled functions; the variants of a model alternate over `--rounds`,
-so that a machine's slow spell hits all of them. A process times `--windows` windows of `--window_steps`
-steps after one warm-up window (tracing, compilation), and reports the median images per second; the
-table gives, per variant, the median over rounds and its ratio to `tutorial` measured in the same rounds.
-Peak memory: the process's peak resident set (CPU), or TensorFlow's peak GPU allocation (GPU).
+on what the pixels show. Machines are noisy (a shared VM's speed drifts by 10-20% within a minute), so the
+variants are compared inside one process per (model, round): every variant is built and warmed up (tracing,
+XLA compilation), then they take turns, one window of `--window_steps` steps each, in a rotating order,
+`--windows` times. A window's clock starts after its first execution (fit's per-call start-up, paid once per
+epoch in training, is left out; the tutorial loop likewise skips its first step). The table gives each
+variant's median images per second over all windows and rounds, and the median of its per-window ratios to
+the first variant (`tutorial`), each taken against the tutorial window next to it.
+Peak memory is measured apart, one process per (model, variant) that only builds and trains it: the
+process's peak resident set (CPU), or TensorFlow's peak GPU allocation (GPU).
 """
 
+import dataclasses
 import json
 import os
 import platform
@@ -35,27 +42,53 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 flags.DEFINE_list("models", ["gan", "cgan", "dcgan", "infogan", "acgan"], "Models to measure.")
-flags.DEFINE_list("variants", ["tutorial", "fit", "spe10", "xla"], "Variants to measure (see above).")
+flags.DEFINE_list("variants", ["tutorial", "default", "fit", "spe10", "xla+spe10", "default+mixed"],
+                  "Variants to measure (see above); the first is the baseline of the ratios.")
 flags.DEFINE_integer("batch_size", None, "Batch size (default: each model's own).")
-flags.DEFINE_integer("window_steps", 20, "Steps per timed window.", lower_bound=1)
-flags.DEFINE_integer("windows", 5, "Timed windows per process (after one warm-up window).", lower_bound=1)
-flags.DEFINE_integer("rounds", 2, "Processes per (model, variant), alternating variants.", lower_bound=1)
+flags.DEFINE_integer("window_steps", 40, "Steps per window; a multiple of every variant's steps per execution, "
+                     "and at least two executions.", lower_bound=2)
+flags.DEFINE_integer("windows", 5, "Timed windows per variant and process (after one warm-up window).",
+                     lower_bound=1)
+flags.DEFINE_integer("rounds", 2, "Processes per model.", lower_bound=1)
 flags.DEFINE_integer("num_images", 60_000, "Size of the random MNIST-shaped dataset.", lower_bound=1)
-flags.DEFINE_string("child", None, "Internal: measure this MODEL:VARIANT in this process and print JSON.")
+flags.DEFINE_string("child", None, "Internal: measure MODEL:VARIANT,... in this process and print JSON.")
 FLAGS = flags.FLAGS
 
 
 def parse_variant(variant):
-    """(steps_per_execution, jit_compile) of a fit variant."""
-    jit = variant.startswith("xla")
-    spe = variant.split("spe")[1] if "spe" in variant else "1"
-    if variant not in ("fit", "xla") and not (spe.isdigit() and variant in (f"spe{spe}", f"xla+spe{spe}")):
-        raise app.UsageError(f"unknown variant {variant!r}; valid: tutorial, fit, spe<N>, xla, xla+spe<N>")
-    return int(spe), jit
+    """(steps_per_execution, jit_compile, mixed_precision) of a variant: "tutorial", "fit", or "+"-joined
+    parts among default (None, None: train.py's defaults), spe<N>, xla, mixed."""
+    spe, jit, mixed = 1, False, False
+    for part in ([] if variant in ("tutorial", "fit") else variant.split("+")):
+        if part == "default":
+            spe, jit = None, None
+        elif part.startswith("spe") and part[3:].isdigit() and int(part[3:]) > 0:
+            spe = int(part[3:])
+        elif part in ("xla", "mixed"):
+            jit, mixed = jit or part == "xla", mixed or part == "mixed"
+        else:
+            raise app.UsageError(f"unknown variant {variant!r}; valid: tutorial, fit, or parts default, spe<N>, xla, "
+                                 f"mixed joined by '+' (xla+spe10, default+mixed)")
+    executions = spe or 10
+    if FLAGS.window_steps % executions or FLAGS.window_steps < 2 * executions:
+        raise app.UsageError(f"--window_steps={FLAGS.window_steps} must be a multiple of {variant}'s {executions} "
+                             f"steps per execution, and at least two executions")
+    return spe, jit, mixed
 
 
-def measure(model, variant):
-    """Median images/s over the timed windows and the peak memory in MiB, for one (model, variant)."""
+def random_data():
+    import numpy as np
+
+    from tfganzoo import datasets
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (FLAGS.num_images, 28, 28, 1), dtype=np.uint8)
+    labels = rng.integers(0, 10, FLAGS.num_images).astype(np.int64)
+    return datasets.ImageData(datasets.DIGITS, "random", (28, 28, 1), len(images), images, labels)
+
+
+def make_window(model, variant, data):
+    """A function that trains one window of `--window_steps` steps of `variant` and returns its images/s."""
     import keras
     import numpy as np
     import tensorflow as tf
@@ -63,50 +96,67 @@ def measure(model, variant):
     from tfganzoo import checkpoints, datasets, training
     from tfganzoo.config import make_config
 
-    tf.get_logger().setLevel("ERROR")
-    spe, jit = (1, False) if variant == "tutorial" else parse_variant(variant)
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (FLAGS.num_images, 28, 28, 1), dtype=np.uint8)
-    labels = rng.integers(0, 10, FLAGS.num_images).astype(np.int64)
-    data = datasets.ImageData(datasets.DIGITS, "random", (28, 28, 1), len(images), images, labels)
+    spe, jit, mixed = parse_variant(variant)
     config = make_config(model, "mnist", seed=1, batch_size=FLAGS.batch_size, jit_compile=jit,
-                         steps_per_execution=spe)
+                         steps_per_execution=spe, mixed_precision=mixed)
     config = training.with_data(config, data)
-    batch = config.batch_size
-    gan = training.compile_gan(config)
-    steps = FLAGS.window_steps
-    durations = []
+    batch, steps = config.batch_size, FLAGS.window_steps
+    spe = training.epoch_plan(dataclasses.replace(config, steps_per_epoch=steps), len(data))[1]
+    gan = training.compile_gan(config, spe)
     if variant == "tutorial":
-        scaled = images.astype(np.float32) / 127.5 - 1
-        dataset = tf.data.Dataset.from_tensor_slices((scaled, labels)).shuffle(len(images), seed=1)
+        scaled = data.images.astype(np.float32) / 127.5 - 1
+        dataset = tf.data.Dataset.from_tensor_slices((scaled, data.labels)).shuffle(len(scaled), seed=1)
         batches = dataset.batch(batch, drop_remainder=True).repeat().as_numpy_iterator()
         step = tf.function(gan.train_step)
-        for window in range(FLAGS.windows + 1):
+
+        def window():
+            step(next(batches))  # untimed, as fit's first execution is
             start = time.perf_counter()
-            for _ in range(steps):
+            for _ in range(steps - 1):
                 logs = step(next(batches))
             float(logs["Dis_loss"])  # wait for the last step
-            durations.append(time.perf_counter() - start)
-    else:
-        class Timer(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch, logs=None):
+            return batch * (steps - 1) / (time.perf_counter() - start)
+        return window
+
+    class Timer(keras.callbacks.Callback):
+        """Times from the end of the window's first execution to the end of its last."""
+
+        def on_train_batch_end(self, step, logs=None):
+            checkpoints.check_finite(logs, f"step {step + 1}")  # as train.py does
+            if step + 1 == spe:
                 self.start = time.perf_counter()
+            elif step + 1 == steps:
+                self.seconds = time.perf_counter() - self.start
 
-            def on_train_batch_end(self, batch, logs=None):
-                checkpoints.check_finite(logs, f"step {batch + 1}")  # as train.py does
+    pipeline = datasets.train_pipeline(data, batch, config.seed)
 
-            def on_epoch_end(self, epoch, logs=None):
-                durations.append(time.perf_counter() - self.start)
+    def window():
+        timer = Timer()
+        gan.fit(pipeline, epochs=1, steps_per_epoch=steps, callbacks=[timer], verbose=0)
+        return batch * (steps - spe) / timer.seconds
+    return window
 
-        pipeline = datasets.train_pipeline(data, batch, config.seed)
-        gan.fit(pipeline, epochs=FLAGS.windows + 1, steps_per_epoch=steps, callbacks=[Timer()], verbose=0)
-    throughput = statistics.median(batch * steps / d for d in durations[1:])
+
+def measure(model, variants):
+    """{variant: [images/s of each window]} for variants taking turns in this process, and the peak memory
+    (MiB) of the process."""
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+    data = random_data()
+    windows = {variant: make_window(model, variant, data) for variant in variants}
+    for window in windows.values():
+        window()  # warm-up: tracing, compilation, first allocations
+    speeds = {variant: [] for variant in variants}
+    for turn in range(FLAGS.windows):
+        order = variants[turn % len(variants):] + variants[:turn % len(variants)]
+        for variant in order:
+            speeds[variant].append(windows[variant]())
     if tf.config.list_physical_devices("GPU"):
         peak = tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10  # KiB on Linux
-    return {"img_per_s": throughput, "peak_mib": peak, "batch_size": batch, "device": _device(tf),
-            "tf": tf.__version__}
+    return {"speeds": speeds, "peak_mib": peak, "device": _device(tf), "tf": tf.__version__}
 
 
 def _device(tf):
@@ -117,47 +167,48 @@ def _device(tf):
     return f"{platform.processor() or platform.machine()} CPU, {cores} cores"
 
 
-def run_child(model, variant):
-    args = [sys.executable, __file__, f"--child={model}:{variant}", f"--window_steps={FLAGS.window_steps}",
-            f"--windows={FLAGS.windows}", f"--num_images={FLAGS.num_images}"]
+def run_child(model, variants, windows):
+    args = [sys.executable, __file__, f"--child={model}:{','.join(variants)}", f"--windows={windows}",
+            f"--window_steps={FLAGS.window_steps}", f"--num_images={FLAGS.num_images}"]
     if FLAGS.batch_size:
         args.append(f"--batch_size={FLAGS.batch_size}")
     result = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     if result.returncode:
-        raise SystemExit(f"{model} {variant} failed:\n{result.stderr[-3000:]}")
+        raise SystemExit(f"{model} {variants} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main(argv):
+    from tfganzoo import models
+
     if FLAGS.child:
-        model, variant = FLAGS.child.split(":")
-        print(json.dumps(measure(model, variant)))
+        model, variants = FLAGS.child.split(":")
+        print(json.dumps(measure(model, variants.split(","))))
         return
-    for variant in FLAGS.variants:
-        if variant != "tutorial":
-            parse_variant(variant)
-    results = {}
+    variants = FLAGS.variants
+    for variant in variants:
+        parse_variant(variant)
+    rows = []
     for model in FLAGS.models:
-        for _ in range(FLAGS.rounds):
-            for variant in FLAGS.variants:
-                results.setdefault((model, variant), []).append(run_child(model, variant))
-                print(f"{model} {variant}: {results[model, variant][-1]['img_per_s']:.0f} img/s", file=sys.stderr,
-                      flush=True)
-    first = next(iter(results.values()))[0]
-    print(f"{first['device']}, TensorFlow {first['tf']}; images/s (median of {FLAGS.rounds} processes x "
-          f"{FLAGS.windows} windows of {FLAGS.window_steps} steps), ratio to `tutorial`, peak memory (MiB)\n")
-    print("| model | batch | " + " | ".join(FLAGS.variants) + " |")
-    print("|---|---|" + "---|" * len(FLAGS.variants))
-    for model in FLAGS.models:
-        base = statistics.median(r["img_per_s"] for r in results[model, FLAGS.variants[0]])
+        runs = [run_child(model, variants, FLAGS.windows) for _ in range(FLAGS.rounds)]
+        peaks = {variant: run_child(model, [variant], 1)["peak_mib"] for variant in variants}
+        speeds = {variant: [s for run in runs for s in run["speeds"][variant]] for variant in variants}
+        base = speeds[variants[0]]
         cells = []
-        for variant in FLAGS.variants:
-            runs = results[model, variant]
-            speed = statistics.median(r["img_per_s"] for r in runs)
-            peak = max(r["peak_mib"] for r in runs)
-            ratio = "" if variant == FLAGS.variants[0] else f" ({speed / base:.2f}x)"
-            cells.append(f"{speed:.0f}{ratio}, {peak:.0f} MiB")
-        print(f"| `{model}` | {results[model, FLAGS.variants[0]][0]['batch_size']} | " + " | ".join(cells) + " |")
+        for variant in variants:
+            median = statistics.median(speeds[variant])
+            ratio = statistics.median(s / b for s, b in zip(speeds[variant], base))
+            cells.append(f"{median:.0f}" + ("" if variant == variants[0] else f" ({ratio:.2f}x)")
+                         + f", {peaks[variant]:.0f} MiB")
+        batch = FLAGS.batch_size or models.get_model(model).DEFAULTS["batch_size"]
+        rows.append(f"| `{model}` | {batch} | " + " | ".join(cells) + " |")
+        print(rows[-1], file=sys.stderr, flush=True)
+    print(f"{runs[0]['device']}, TensorFlow {runs[0]['tf']}; images/s (median over {FLAGS.rounds} processes x "
+          f"{FLAGS.windows} windows of {FLAGS.window_steps} steps), its median ratio to `{variants[0]}` in the "
+          f"neighbouring window, peak memory\n")
+    print("| model | batch | " + " | ".join(variants) + " |")
+    print("|---|---|" + "---|" * len(variants))
+    print("\n".join(rows))
 
 
 if __name__ == "__main__":
