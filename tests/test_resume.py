@@ -218,13 +218,30 @@ def test_checkpoints_within_an_epoch_every_checkpoint_minutes(tiny_idx_dir, tmp_
         "epoch_0000", "epoch_0000_step_000001", "epoch_0000_step_000002", "epoch_0001"]
 
 
-def test_the_first_signal_asks_to_stop_and_the_second_stops_at_once():
+@pytest.fixture
+def sigint_handler():
+    """Sets SIGINT's handler for a test (a shell's `&` starts pytest ignoring SIGINT), then restores it."""
+    before = signal.getsignal(signal.SIGINT)
+    yield lambda handler: signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGINT, before)
+
+
+def test_the_first_signal_asks_to_stop_and_the_second_stops_at_once(sigint_handler):
+    sigint_handler(signal.default_int_handler)  # Python's own: KeyboardInterrupt
     with checkpoints.signals as signals:
-        os.kill(os.getpid(), signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)  # runs the handler before it returns
         assert signals.received == signal.SIGINT  # no KeyboardInterrupt: training saves, then stops
         with pytest.raises(KeyboardInterrupt):
-            os.kill(os.getpid(), signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_signal_the_process_ignores_stays_ignored(sigint_handler):
+    sigint_handler(signal.SIG_IGN)  # as `nohup` sets it
+    with checkpoints.signals as signals:
+        signal.raise_signal(signal.SIGINT)
+        assert signals.received is None
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
 
 
 def test_only_the_newest_checkpoints_are_kept(tiny_idx_dir, tmp_path):

@@ -143,7 +143,9 @@ class Signals:
     def __enter__(self):
         self.received = None
         in_main_thread = threading.current_thread() is threading.main_thread()  # where handlers can be set
-        self.previous = {s: signal.signal(s, self._handle) for s in self.SIGNALS} if in_main_thread else {}
+        # A signal the process was started ignoring (`nohup`, a shell's `&`) stays ignored.
+        caught = [s for s in self.SIGNALS if in_main_thread and signal.getsignal(s) is not signal.SIG_IGN]
+        self.previous = {s: signal.signal(s, self._handle) for s in caught}
         return self
 
     def _handle(self, signum, frame):
