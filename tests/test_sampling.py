@@ -62,7 +62,8 @@ def test_weights_of_another_model_are_refused(trained, tmp_path):
 
 def test_weights_of_another_image_shape_are_refused(trained, tmp_path):
     with pytest.raises(UserError, match="cannot load .* into the cgan generator"):
-        sampling.load_run(untrained_run(tmp_path, "cgan", (14, 14, 1)), trained.run_dir / "weights" / "generator.weights.h5")
+        sampling.load_run(untrained_run(tmp_path, "cgan", (14, 14, 1)),
+                          trained.run_dir / "weights" / "generator.weights.h5")
 
 
 def test_corrupt_weights_file_is_refused(trained, tmp_path):
