@@ -44,7 +44,7 @@ class Config:
     jit_compile: bool | None = None  # XLA; None: where it measured faster (training.uses_xla)
     strategy: str = "default"  # tf.distribute strategy: default, mirrored, multi_worker, tpu (see distribute.py)
     mixed_precision: bool = False  # bfloat16 compute on CPU/TPU, float16 with loss scaling on GPU
-    steps_per_execution: int | None = None  # train steps per compiled call; None: training.default_steps_per_execution
+    steps_per_execution: int | None = None  # train steps per compiled call; None: training.resolved_steps_per_execution
     image_size: int | None = None  # side colour images are resized to (celeb_a, folder); None: the dataset's
     num_categorical: int = 10  # infogan: values of its categorical code
     num_continuous: int = 2  # infogan: number of continuous codes, uniform on [-1, 1]

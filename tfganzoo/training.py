@@ -27,9 +27,11 @@ def with_data(config, data):
     return dataclasses.replace(config, image_shape=data.image_shape, num_classes=data.num_classes)
 
 
-def default_steps_per_execution(config):
-    """10, measured a few per cent faster than 1 for every model (bench/throughput.py); 1 under a strategy,
-    where Keras cannot run more (config.validate)."""
+def resolved_steps_per_execution(config):
+    """--steps_per_execution, else 10, measured a few per cent faster than 1 for every model
+    (bench/throughput.py); 1 under a strategy, where Keras cannot run more (config.validate)."""
+    if config.steps_per_execution is not None:
+        return config.steps_per_execution
     return 10 if config.strategy == "default" else 1
 
 
@@ -66,7 +68,7 @@ def epoch_plan(config, num_examples):
     to a multiple (the batches it leaves out start the next epoch, nothing is skipped); an explicit
     --steps_per_epoch is kept, and the steps per execution lowered to its largest divisor that is not more.
     """
-    wanted = config.steps_per_execution or default_steps_per_execution(config)
+    wanted = resolved_steps_per_execution(config)
     if config.steps_per_epoch:
         steps = config.steps_per_epoch
         return steps, max(n for n in range(1, min(wanted, steps) + 1) if steps % n == 0)
@@ -195,8 +197,7 @@ def train(config, verbose=None, fresh=False):
             return config
     else:  # config.json records the seed, and the steps per execution that fix the epoch length
         seed = random.SystemRandom().randrange(2**31) if config.seed is None else config.seed
-        per_execution = config.steps_per_execution or default_steps_per_execution(config)
-        config = dataclasses.replace(config, seed=seed, steps_per_execution=per_execution)
+        config = dataclasses.replace(config, seed=seed, steps_per_execution=resolved_steps_per_execution(config))
     config, data = prepare(config)
     if resuming and (config.image_shape, config.num_classes) != (stored.image_shape, stored.num_classes):
         raise UserError(f"the data has images of shape {config.image_shape} in {config.num_classes} classes, but "
