@@ -1,6 +1,7 @@
 """Train a GAN of the zoo: `python train.py --model=cgan --dataset=fashion_mnist --epochs=150`.
 
-Every flag left unset takes the model's own default (its tutorial's recipe); `--helpfull` lists them all.
+Every flag left unset takes the model's recipe: the zoo's (`--preset=default`) or the one of the tutorial
+or paper the model comes from (`--preset=tutorial`); `--helpfull` lists every flag.
 Outputs go to <log_dir>/<run_name>/: config.json, loss.csv, samples/, tensorboard/, weights/, loss plots,
 metrics.json (scores after training), metrics.csv (with --eval_every) and checkpoints/. Rerunning the same
 command after an interruption resumes the run from its newest checkpoint; --fresh starts over.
@@ -17,7 +18,7 @@ from tfganzoo import config as config_lib  # noqa: E402
 from tfganzoo import checkpoints, classifier, datasets, distribute, losses, models, training  # noqa: E402
 from tfganzoo.errors import UserError  # noqa: E402
 
-PER_MODEL = "(default: the model's own, see README)"
+PER_MODEL = "(default: the preset's, see README)"
 
 flags.DEFINE_enum("model", "cgan", sorted(models.MODELS), "Which GAN to train.")
 flags.DEFINE_enum("dataset", "mnist", sorted(datasets.DATASETS), "Which dataset to train on.")
@@ -26,25 +27,29 @@ flags.DEFINE_string("data_path", None, "Local data: a directory of MNIST-format 
 flags.DEFINE_string("data_dir", None, "TFDS data directory (where TFDS caches downloaded datasets).")
 flags.DEFINE_integer("image_size", None, "Resize colour images to this square side (celeb_a: 64, folder: 64).",
                      lower_bound=1)
-flags.DEFINE_enum("loss", "ns", list(losses.LOSSES), "Adversarial loss: ns (non-saturating), minimax, wgan, "
-                  "hinge, lsgan.")
-flags.DEFINE_enum("penalty", "none", list(losses.PENALTIES), "Gradient penalty on the discriminator.")
+flags.DEFINE_enum("preset", "default", list(models.PRESETS), "Recipe of every hyperparameter left unset: "
+                  "default (the zoo's, measured to learn) or tutorial (the one the model's tutorial or paper "
+                  "publishes).")
+flags.DEFINE_enum("loss", None, list(losses.LOSSES), "Adversarial loss: ns (non-saturating), minimax, wgan, "
+                  f"hinge, lsgan {PER_MODEL}.")
+flags.DEFINE_enum("penalty", None, list(losses.PENALTIES), f"Gradient penalty on the discriminator {PER_MODEL}.")
 flags.DEFINE_float("penalty_weight", None, "Weight of --penalty (default 10: lambda of WGAN-GP and DRAGAN, gamma "
                    "of R1).")
 flags.DEFINE_float("clip", None, "Clip the discriminator's weights to [-clip, clip] after each update (the "
                    "original WGAN used 0.01).")
-flags.DEFINE_integer("d_steps", 1, "Discriminator updates per generator update, each on its own batch (5 for "
-                     "WGAN critics).", lower_bound=1)
-flags.DEFINE_bool("spectral_norm", False, "Spectral normalisation of the discriminator's dense and conv layers.")
-flags.DEFINE_bool("minibatch_discrimination", False, "Minibatch discrimination before the discriminator's "
-                  "real/fake output.")
+flags.DEFINE_integer("d_steps", None, "Discriminator updates per generator update, each on its own batch (5 for "
+                     f"WGAN critics) {PER_MODEL}.", lower_bound=1)
+flags.DEFINE_bool("spectral_norm", None, f"Spectral normalisation of the discriminator's dense and conv layers "
+                  f"{PER_MODEL}.")
+flags.DEFINE_bool("minibatch_discrimination", None, "Minibatch discrimination before the discriminator's "
+                  f"real/fake output {PER_MODEL}.")
 flags.DEFINE_integer("epochs", None, f"Training epochs {PER_MODEL}.", lower_bound=1)
 flags.DEFINE_integer("batch_size", None, f"Batch size {PER_MODEL}.", lower_bound=1)
 flags.DEFINE_float("lr", None, f"Adam learning rate of both networks {PER_MODEL}.")
 flags.DEFINE_float("g_lr", None, "Generator learning rate; overrides --lr.")
 flags.DEFINE_float("d_lr", None, "Discriminator learning rate; overrides --lr.")
 flags.DEFINE_float("beta_1", None, f"Adam beta_1 {PER_MODEL}.")
-flags.DEFINE_float("beta_2", None, "Adam beta_2 (default 0.999).")
+flags.DEFINE_float("beta_2", None, f"Adam beta_2 {PER_MODEL}.")
 flags.DEFINE_integer("noise_dim", None, f"Length of the noise vector {PER_MODEL}.", lower_bound=1)
 flags.DEFINE_integer("steps_per_epoch", None, "Steps per epoch (default: one pass over the data).", lower_bound=1)
 # absl.logging defines --log_dir for log files it only writes on request (never here); take it over.
@@ -89,7 +94,7 @@ flags.DEFINE_alias("LOG_PATH", "log_dir")
 flags.DEFINE_alias("MODEL_PATH", "weights_dir")
 
 FLAGS = flags.FLAGS
-CONFIG_FLAGS = ("data_path", "data_dir", "loss", "penalty", "penalty_weight", "clip", "d_steps", "spectral_norm",
+CONFIG_FLAGS = ("preset", "data_path", "data_dir", "loss", "penalty", "penalty_weight", "clip", "d_steps", "spectral_norm",
                 "minibatch_discrimination", "epochs", "batch_size", "lr", "g_lr", "d_lr", "beta_1", "beta_2",
                 "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir", "save_every",
                 "keep_checkpoints", "checkpoint_minutes", "seed", "jit_compile", "strategy", "mixed_precision",

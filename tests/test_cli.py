@@ -138,6 +138,7 @@ def test_colour_folder_run_and_gif_interpolation(tmp_path):
 
 @pytest.mark.parametrize("args,message", [
     (["--model=dcgann"], "value should be one of <acgan|cgan|dcgan|gan|infogan>"),
+    (["--preset=paper"], "value should be one of <default|tutorial>"),
     (["--dataset=cifar"], "value should be one of <celeb_a|cifar10|fashion_mnist|folder|mnist>"),
     (["--model=dcgan", "--dataset=folder"], "holds no .png/.jpg/.jpeg images"),
     (["--model=cgan", "--num_categorical=0"], "--num_categorical=0: 0 is not a positive integer"),

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from conftest import with_data_shape
+from tfganzoo import models
 from tfganzoo.config import Config, make_config
 from tfganzoo.errors import UserError
 
@@ -15,6 +16,22 @@ def test_model_defaults_apply_unless_overridden():
         (150, 256, 2e-4, 2e-4, 0.9, 100)
     assert config.run_name == "cgan-fashion_mnist" and str(config.run_dir) == "logs/cgan-fashion_mnist"
     assert make_config("gan").batch_size == 64
+
+
+@pytest.mark.parametrize("model", sorted(models.MODELS))
+def test_tutorial_preset_is_the_sources_recipe_and_flags_still_win(model):
+    tutorial = models.get_model(model).TUTORIAL
+    config = make_config(model, preset="tutorial", noise_dim=7)
+    assert config.preset == "tutorial" and config.noise_dim == 7
+    assert {name: getattr(config, name) for name in tutorial if name != "noise_dim"} == \
+        {name: value for name, value in tutorial.items() if name != "noise_dim"}
+
+
+def test_the_cgan_tutorial_preset_is_the_tutorials_recipe():
+    config = make_config("cgan", preset="tutorial")
+    assert (config.epochs, config.batch_size, config.g_lr, config.d_lr, config.beta_1, config.beta_2,
+            config.noise_dim, config.loss, config.spectral_norm, config.d_steps) == \
+        (150, 256, 2e-4, 2e-4, 0.9, 0.999, 100, "ns", False, 1)
 
 
 def test_lr_sets_both_rates_and_separate_rates_win():
@@ -38,6 +55,7 @@ def test_config_json_round_trip(tmp_path):
     (dict(clip=0.01, penalty="wgan-gp"), "clip=0.01 and penalty=wgan-gp both constrain"),
     (dict(clip=-1.0), "clip must be positive, got -1.0"),
     (dict(d_steps=0), "d_steps must be a positive integer, got 0"),
+    (dict(preset="paper"), "unknown preset 'paper'; valid choices: default, tutorial"),
     (dict(run_name="a/b"), "run_name must be a plain directory name, got 'a/b'"),
     (dict(features="inceptionv4"), "unknown features 'inceptionv4'; valid choices: classifier, inception"),
     (dict(eval_every=-1), "eval_every must be zero or a positive integer, got -1"),
@@ -52,6 +70,7 @@ def test_invalid_values_are_named(options, message):
 @pytest.mark.parametrize("edit,message", [
     (lambda c: c.update(epochs="ten"), "config.json: epochs must be a positive integer, got 'ten'"),
     (lambda c: c.update(model="vae"), "unknown model 'vae'; valid choices: acgan, cgan, dcgan, gan, infogan"),
+    (lambda c: c.update(preset="paper"), "config.json: unknown preset 'paper'; valid choices: default, tutorial"),
     (lambda c: c.update(colour=True), r"config.json: unknown entries \['colour'\]"),
     (lambda c: c.pop("seed"), "config.json: .*missing 1 required .*'seed'"),
 ])

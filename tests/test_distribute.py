@@ -1,5 +1,4 @@
-"""tf.distribute: MirroredStrategy on two logical CPU devices, a two-process MultiWorkerMirroredStrategy run,
-and the throughput benchmark's tiny mode."""
+"""tf.distribute: MirroredStrategy on two logical CPU devices and a two-process MultiWorkerMirroredStrategy run."""
 
 import csv
 import json
@@ -87,14 +86,3 @@ def test_unknown_or_unconfigured_strategies_are_clear_errors(monkeypatch):
     with pytest.raises(UserError, match="--strategy=multi_worker needs the cluster in TF_CONFIG"):
         distribute.make_strategy("multi_worker")
 
-
-def test_throughput_benchmark_runs_in_a_tiny_mode():
-    result = subprocess.run([sys.executable, "bench/throughput.py", "--models=gan", "--variants=tutorial,default",
-                             "--rounds=1", "--windows=1", "--window_steps=20", "--num_images=256"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
-    assert result.returncode == 0, result.stderr[-3000:]
-    lines = result.stdout.splitlines()
-    assert "| model | batch | tutorial | default |" in lines
-    row = next(line for line in lines if line.startswith("| `gan` | 64 |"))
-    assert row.count("x)") == 1 and row.count("MiB") == 2

@@ -1,7 +1,8 @@
 """The run configuration: one frozen object, built once from flags (or directly by tests), kept as config.json.
 
-Per-model hyperparameters (epochs, batch size, learning rates, beta_1, noise size) come from the model's
-DEFAULTS unless given explicitly; image_shape and num_classes come from the data.
+Per-model hyperparameters (epochs, batch size, learning rates, betas, noise size, stabilisers) come from the
+model's recipe for the chosen preset (models.recipe) unless given explicitly; image_shape and num_classes come
+from the data.
 """
 
 import dataclasses
@@ -25,6 +26,7 @@ class Config:
     noise_dim: int
     seed: int | None  # None until training starts a run and draws one (a resumed run keeps its own)
     run_name: str
+    preset: str = "default"  # the recipe the unset values came from (models.PRESETS); every value is recorded
     beta_2: float = 0.999
     loss: str = "ns"
     penalty: str = "none"  # gradient penalty on the discriminator: none, wgan-gp, dragan, r1
@@ -93,9 +95,10 @@ class Config:
         return config
 
 
-def make_config(model, dataset="mnist", lr=None, **options):
-    """A validated Config: `model`'s DEFAULTS, then `lr` (both networks), then every option not None."""
-    values = dict(models.get_model(model).DEFAULTS)
+def make_config(model, dataset="mnist", lr=None, preset="default", **options):
+    """A validated Config: `model`'s recipe for `preset`, then `lr` (both networks), then every option not None."""
+    preset = preset or "default"
+    values = {**models.recipe(model, preset), "preset": preset}
     if lr is not None:
         values.update(g_lr=lr, d_lr=lr)
     values.update({k: v for k, v in options.items() if v is not None})
@@ -116,7 +119,7 @@ def _positive(value, kind=(int, float)):
 def validate(config, source=""):
     """Raises a UserError naming the first invalid value (and the valid choices, for names)."""
     try:
-        models.get_model(config.model)
+        models.recipe(config.model, config.preset)
         datasets.get_dataset(config.dataset)
         losses.get_loss(config.loss)
         losses.get_penalty(config.penalty)

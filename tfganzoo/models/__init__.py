@@ -1,6 +1,7 @@
 """The model registry: one entry per GAN family, each a module with the same small interface.
 
-A model module defines DESCRIPTION, DEFAULTS (its hyperparameters, overridable by flags), GAN_CLASS (the
+A model module defines DESCRIPTION, DEFAULTS (the zoo's training recipe, overridable by flags), TUTORIAL (the
+recipe of the tutorial or paper the model comes from: the "tutorial" preset), GAN_CLASS (the
 `tfganzoo.gan.GAN` variant whose hooks it needs), GAN_OPTIONS (the Config fields GAN_CLASS takes beyond the
 common ones), XLA_ON_CPU (whether its train step measured faster with XLA on a CPU, bench/throughput.py), and
 build_generator(config) and build_discriminator(config), which read the image shape and
@@ -29,11 +30,24 @@ MODELS = {
 }
 
 
+# Named training recipes: "default" is the zoo's, chosen by measurement (README, Results); "tutorial" keeps the
+# recipe each model's source publishes, so that its results can be reproduced and compared.
+PRESETS = ("default", "tutorial")
+
+
 def get_model(name):
     """The registered model module called `name`; a UserError naming the valid keys otherwise."""
     if name not in MODELS:
         raise unknown_choice("model", name, MODELS)
     return MODELS[name]
+
+
+def recipe(model, preset="default"):
+    """The Config values `preset` gives `model` (a UserError names the valid presets)."""
+    module = get_model(model)
+    if preset not in PRESETS:
+        raise unknown_choice("preset", preset, PRESETS)
+    return dict(module.DEFAULTS if preset == "default" else module.TUTORIAL)
 
 
 def build_gan(config):

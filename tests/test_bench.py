@@ -1,0 +1,42 @@
+"""The benchmark scripts: bench/throughput.py in a tiny mode, bench/quality.py's table and curves."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def test_throughput_benchmark_runs_in_a_tiny_mode():
+    result = subprocess.run([sys.executable, "bench/throughput.py", "--models=gan", "--variants=tutorial,default",
+                             "--rounds=1", "--windows=1", "--window_steps=20", "--num_images=256"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert "| model | batch | tutorial | default |" in lines
+    row = next(line for line in lines if line.startswith("| `gan` | 64 |"))
+    assert row.count("x)") == 1 and row.count("MiB") == 2
+
+
+def test_quality_benchmark_tabulates_finished_runs_and_plots_their_curves(tmp_path):
+    for name, fid in (("cgan-s1", 50.0), ("cgan-tutorial-s1", 300.0)):  # finished runs: nothing is trained
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "metrics.json").write_text(json.dumps({
+            "num_samples": 100, "scores": {"fid": fid, "recall": 0.25, "label_accuracy": 0.75},
+            "features": {"architecture": "convnet", "test_accuracy": 0.91, "weights_sha256": "ab"}}))
+        (tmp_path / name / "metrics.csv").write_text(f"epoch,fid,recall,label_accuracy\n1,400,0,0.1\n2,{fid},0.25,0.75\n")
+    result = subprocess.run([sys.executable, "bench/quality.py", "--models=cgan", "--presets=default,tutorial",
+                             "--seeds=1", "--epochs=2", f"--log_dir={tmp_path}", f"--plot_dir={tmp_path}/plots"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "| cgan | default | 50.000 | – | – | 0.250 | 0.750 | – |" in result.stdout
+    assert "| cgan | tutorial | 300.000 |" in result.stdout and "--preset=tutorial" in result.stdout
+    with Image.open(tmp_path / "plots" / "cgan.png") as png:  # FID, recall and label accuracy side by side
+        assert png.size[0] > 2.5 * png.size[1]
