@@ -12,8 +12,9 @@ from tfganzoo.errors import UserError
 
 def test_model_defaults_apply_unless_overridden():
     config = make_config("cgan", "fashion_mnist")
-    assert (config.epochs, config.batch_size, config.g_lr, config.d_lr, config.beta_1, config.noise_dim) == \
-        (150, 256, 2e-4, 2e-4, 0.9, 100)
+    assert (config.preset, config.epochs, config.batch_size, config.g_lr, config.d_lr, config.beta_1,
+            config.noise_dim, config.spectral_norm) == ("default", 20, 64, 2e-4, 5e-4, 0.5, 100, True)
+    assert make_config("cgan", spectral_norm=False).spectral_norm is False  # --nospectral_norm
     assert config.run_name == "cgan-fashion_mnist" and str(config.run_dir) == "logs/cgan-fashion_mnist"
     assert make_config("gan").batch_size == 64
 

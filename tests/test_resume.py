@@ -195,6 +195,17 @@ def test_a_rerun_that_does_not_match_the_run_is_refused(finished, tiny_idx_dir, 
                     r"--epochs=1 is fewer than .* has trained already \(2\)")
 
 
+def test_a_run_from_before_presets_resumes_under_the_preset_that_gave_its_values(tiny_idx_dir, tmp_path):
+    old = training.train(tiny_config(tiny_idx_dir, tmp_path, preset="tutorial"), verbose=0)
+    config_json = old.run_dir / "config.json"
+    config_json.write_text(config_json.read_text().replace('"preset": "tutorial",', ""))  # as written before presets
+    unchanged_after(old.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=3)),
+                    r"does not match: .*beta_1=0.5 \(the run has 0.9\)")
+    resumed = training.train(tiny_config(tiny_idx_dir, tmp_path, preset="tutorial", epochs=3), verbose=0)
+    assert (resumed.preset, resumed.epochs, resumed.seed) == ("tutorial", 3, old.seed)
+    assert '"preset": "tutorial"' in config_json.read_text()
+
+
 def test_a_checkpoint_that_does_not_fit_the_model_is_refused(finished, tiny_idx_dir, tmp_path):
     config_json = finished.run_dir / "config.json"
     config_json.write_text(config_json.read_text().replace('"noise_dim": 100', '"noise_dim": 50'))
