@@ -94,9 +94,9 @@ flags.DEFINE_alias("LOG_PATH", "log_dir")
 flags.DEFINE_alias("MODEL_PATH", "weights_dir")
 
 FLAGS = flags.FLAGS
-CONFIG_FLAGS = ("preset", "data_path", "data_dir", "loss", "penalty", "penalty_weight", "clip", "d_steps", "spectral_norm",
-                "minibatch_discrimination", "epochs", "batch_size", "lr", "g_lr", "d_lr", "beta_1", "beta_2",
-                "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir", "save_every",
+CONFIG_FLAGS = ("preset", "data_path", "data_dir", "loss", "penalty", "penalty_weight", "clip", "d_steps",
+                "spectral_norm", "minibatch_discrimination", "epochs", "batch_size", "lr", "g_lr", "d_lr", "beta_1",
+                "beta_2", "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir", "save_every",
                 "keep_checkpoints", "checkpoint_minutes", "seed", "jit_compile", "strategy", "mixed_precision",
                 "steps_per_execution",
                 "image_size", "num_categorical", "num_continuous", "info_weight", "class_weight", "eval_every",

@@ -31,7 +31,8 @@ def test_quality_benchmark_tabulates_finished_runs_and_plots_their_curves(tmp_pa
         (tmp_path / name / "metrics.json").write_text(json.dumps({
             "num_samples": 100, "scores": {"fid": fid, "recall": 0.25, "label_accuracy": 0.75},
             "features": {"architecture": "convnet", "test_accuracy": 0.91, "weights_sha256": "ab"}}))
-        (tmp_path / name / "metrics.csv").write_text(f"epoch,fid,recall,label_accuracy\n1,400,0,0.1\n2,{fid},0.25,0.75\n")
+        (tmp_path / name / "metrics.csv").write_text(
+            f"epoch,fid,recall,label_accuracy\n1,400,0,0.1\n2,{fid},0.25,0.75\n")
     result = subprocess.run([sys.executable, "bench/quality.py", "--models=cgan", "--presets=default,tutorial",
                              "--seeds=1", "--epochs=2", f"--log_dir={tmp_path}", f"--plot_dir={tmp_path}/plots"],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)

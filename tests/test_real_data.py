@@ -30,8 +30,8 @@ def test_fashion_mnist_is_found_locally_and_complete():
 
 @pytest.mark.slow
 def test_cgan_trains_briefly_on_real_fashion_mnist(tmp_path):
-    result = run_script("train.py", "--model=cgan", "--dataset=fashion_mnist", "--epochs=2", "--steps_per_epoch=25",
-                        "--seed=0", f"--log_dir={tmp_path}")
+    result = run_script("train.py", "--model=cgan", "--preset=tutorial", "--dataset=fashion_mnist", "--epochs=2",
+                        "--steps_per_epoch=25", "--seed=0", f"--log_dir={tmp_path}")
     assert result.returncode == 0, result.stderr
     with open(tmp_path / "cgan-fashion_mnist" / "loss.csv", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -48,3 +48,4 @@ def test_cgan_trains_briefly_on_real_fashion_mnist(tmp_path):
     assert report["features"]["test_accuracy"] > 0.88 and report["features"]["train_examples"] == 60000
     assert report["features"]["reference"] == "test split, 10000 images"
     assert report["scores"]["fid"] > 50  # 50 steps of the tutorial recipe are far from the data
+    assert json.loads((tmp_path / "cgan-fashion_mnist" / "config.json").read_text())["batch_size"] == 256

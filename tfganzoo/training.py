@@ -133,8 +133,8 @@ def make_callbacks(config, gan, evaluator, checkpointing):
 # What a resumed run may change: where it is (a run directory can be moved), how long it trains, what it
 # saves and measures on the way, and the preset's name (only a label: the values it gave are compared one by
 # one, so a run started before presets existed resumes with --preset=tutorial).
-RESUMABLE = ("preset", "log_dir", "run_name", "epochs", "save_every", "keep_checkpoints", "checkpoint_minutes", "eval_every",
-             "eval_samples", "final_eval_samples", "features", "classifier_dir", "data_path", "data_dir",
+RESUMABLE = ("preset", "log_dir", "run_name", "epochs", "save_every", "keep_checkpoints", "checkpoint_minutes",
+             "eval_every", "eval_samples", "final_eval_samples", "features", "classifier_dir", "data_path", "data_dir",
              "jit_compile", "strategy")
 
 
