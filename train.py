@@ -50,6 +50,8 @@ flags.DEFINE_float("g_lr", None, "Generator learning rate; overrides --lr.")
 flags.DEFINE_float("d_lr", None, "Discriminator learning rate; overrides --lr.")
 flags.DEFINE_float("beta_1", None, f"Adam beta_1 {PER_MODEL}.")
 flags.DEFINE_float("beta_2", None, f"Adam beta_2 {PER_MODEL}.")
+flags.DEFINE_bool("lr_decay", None, "Decay both learning rates linearly to 0 over the run's epochs (a resumed run "
+                  f"with more --epochs stretches the decay to the new end) {PER_MODEL}.")
 flags.DEFINE_integer("noise_dim", None, f"Length of the noise vector {PER_MODEL}.", lower_bound=1)
 flags.DEFINE_integer("steps_per_epoch", None, "Steps per epoch (default: one pass over the data).", lower_bound=1)
 # absl.logging defines --log_dir for log files it only writes on request (never here); take it over.
@@ -96,11 +98,11 @@ flags.DEFINE_alias("MODEL_PATH", "weights_dir")
 FLAGS = flags.FLAGS
 CONFIG_FLAGS = ("preset", "data_path", "data_dir", "loss", "penalty", "penalty_weight", "clip", "d_steps",
                 "spectral_norm", "minibatch_discrimination", "epochs", "batch_size", "lr", "g_lr", "d_lr", "beta_1",
-                "beta_2", "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir", "save_every",
-                "keep_checkpoints", "checkpoint_minutes", "seed", "jit_compile", "strategy", "mixed_precision",
-                "steps_per_execution",
-                "image_size", "num_categorical", "num_continuous", "info_weight", "class_weight", "eval_every",
-                "eval_samples", "final_eval_samples", "features", "classifier_dir")
+                "beta_2", "lr_decay", "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir",
+                "save_every", "keep_checkpoints", "checkpoint_minutes", "seed", "jit_compile", "strategy",
+                "mixed_precision", "steps_per_execution", "image_size", "num_categorical", "num_continuous",
+                "info_weight", "class_weight", "eval_every", "eval_samples", "final_eval_samples", "features",
+                "classifier_dir")
 
 
 def main(argv):

@@ -28,6 +28,7 @@ class Config:
     run_name: str
     preset: str = "default"  # the recipe the unset values came from (models.PRESETS); every value is recorded
     beta_2: float = 0.999
+    lr_decay: bool = False  # both learning rates fall linearly to 0 over the run's epochs
     loss: str = "ns"
     penalty: str = "none"  # gradient penalty on the discriminator: none, wgan-gp, dragan, r1
     penalty_weight: float | None = None  # None: the penalty's own default (10 for each)
@@ -154,7 +155,7 @@ def validate(config, source=""):
     if config.clip is not None and config.penalty != "none":
         raise UserError(f"{source}clip={config.clip} and penalty={config.penalty} both constrain the "
                         f"discriminator's gradients; choose one")
-    for name in ("spectral_norm", "minibatch_discrimination", "jit_compile", "mixed_precision"):
+    for name in ("spectral_norm", "minibatch_discrimination", "jit_compile", "mixed_precision", "lr_decay"):
         if not isinstance(getattr(config, name), bool) and not (name == "jit_compile" and config.jit_compile is None):
             raise UserError(f"{source}{name} must be true or false, got {getattr(config, name)!r}")
     for name in ("eval_every", "final_eval_samples"):

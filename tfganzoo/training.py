@@ -77,10 +77,24 @@ def epoch_plan(config, num_examples):
     return steps - steps % per_execution, per_execution
 
 
-def compile_gan(config, steps_per_execution=1):
+def learning_rate(config, rate, updates):
+    """`rate`, or with --lr_decay a schedule falling linearly from it to 0 over `updates` optimizer updates
+    (it follows the optimizer's update count, which checkpoints keep, so a resumed run goes on where it was)."""
+    if not config.lr_decay:
+        return rate
+    if not updates:
+        raise ValueError("lr_decay needs the run's number of updates")
+    return keras.optimizers.schedules.PolynomialDecay(rate, decay_steps=updates, end_learning_rate=0.0)
+
+
+def compile_gan(config, steps_per_execution=1, steps_per_epoch=None):
+    """The GAN of `config`, compiled; `steps_per_epoch` (train steps) sizes the --lr_decay schedules."""
     gan = models.build_gan(config)
-    optimizers = [keras.optimizers.Adam(lr, beta_1=config.beta_1, beta_2=config.beta_2)
-                  for lr in (config.g_lr, config.d_lr)]
+    train_steps = config.epochs * steps_per_epoch if steps_per_epoch else None
+    # The discriminator's optimizer updates d_steps times per train step.
+    updates = (train_steps, train_steps and train_steps * config.d_steps)
+    optimizers = [keras.optimizers.Adam(learning_rate(config, lr, n), beta_1=config.beta_1, beta_2=config.beta_2)
+                  for lr, n in zip((config.g_lr, config.d_lr), updates)]
     if models.precision_policy(config.mixed_precision) == "mixed_float16":
         # float16 gradients underflow: scale each loss up, and its gradients back (skipping overflowed steps).
         optimizers = [keras.optimizers.LossScaleOptimizer(optimizer) for optimizer in optimizers]
@@ -214,7 +228,7 @@ def train(config, verbose=None, fresh=False):
     datasets.train_pipeline(data, step_examples, config.seed)  # checks the batch size
     steps, per_execution = epoch_plan(config, len(data))
     with strategy.scope():
-        gan = compile_gan(config, per_execution)
+        gan = compile_gan(config, per_execution, steps)
     if not distribute.is_chief(strategy):
         # Every worker must run the same callbacks (saving reads variables that sum over workers), so the
         # others write a run of their own into a scratch directory, deleted at the end.
