@@ -58,7 +58,7 @@ def test_weights_and_config_are_written(cgan_run):
     assert (config["model"], config["batch_size"], config["image_shape"], config["num_classes"]) == \
         ("cgan", 16, [28, 28, 1], 10)
     assert (config["preset"], config["g_lr"], config["d_lr"], config["noise_dim"], config["spectral_norm"],
-            config["seed"]) == ("default", 2e-4, 5e-4, 100, True, 3)
+            config["seed"]) == ("default", 2e-4, 1e-3, 100, True, 3)
 
 
 def test_sample_writes_labelled_npz_and_is_reproducible(cgan_run, tmp_path):
