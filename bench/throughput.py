@@ -102,7 +102,7 @@ def make_window(model, variant, data):
     config = training.with_data(config, data)
     batch, steps = config.batch_size, FLAGS.window_steps
     spe = training.epoch_plan(dataclasses.replace(config, steps_per_epoch=steps), len(data))[1]
-    gan = training.compile_gan(config, spe)
+    gan = training.compile_gan(config, spe, steps)  # sizes a --lr_decay schedule; its rates do not matter here
     if variant == "tutorial":
         scaled = data.images.astype(np.float32) / 127.5 - 1
         dataset = tf.data.Dataset.from_tensor_slices((scaled, data.labels)).shuffle(len(scaled), seed=1)
