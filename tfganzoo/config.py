@@ -98,7 +98,6 @@ class Config:
 
 def make_config(model, dataset="mnist", lr=None, preset="default", **options):
     """A validated Config: `model`'s recipe for `preset`, then `lr` (both networks), then every option not None."""
-    preset = preset or "default"
     values = {**models.recipe(model, preset), "preset": preset}
     if lr is not None:
         values.update(g_lr=lr, d_lr=lr)
