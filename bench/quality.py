@@ -37,6 +37,9 @@ flags.DEFINE_integer("eval_every", 1, "Passed to train.py (curves in each run's 
 flags.DEFINE_string("extra", "", "More train.py flags, as one string (e.g. \"--loss=hinge --d_steps=1\").")
 flags.DEFINE_string("plot_dir", None, "Also write <plot_dir>/<model>.png: curves of every preset and seed.")
 FLAGS = flags.FLAGS
+flags.register_multi_flags_validator(
+    ["plot_dir", "eval_every"], lambda f: not (f["plot_dir"] and f["eval_every"] < 1),
+    "--plot_dir plots the --eval_every curves: give --eval_every=1 or more, or leave out --plot_dir")
 
 
 def run_dir(model, preset, seed):
@@ -122,7 +125,7 @@ def main(argv):
     first = next(iter(reports.values()))[0]
     print(f"\nfeatures: {first['features']['architecture']}, test accuracy {first['features'].get('test_accuracy')}"
           f", sha256 {first['features'].get('weights_sha256')}; {first['num_samples']} samples per run")
-    if FLAGS.plot_dir and FLAGS.eval_every:
+    if FLAGS.plot_dir:
         for model in FLAGS.models:
             runs = {(preset, seed): read_curves(run_dir(model, preset, seed) / "metrics.csv")
                     for preset in FLAGS.presets for seed in FLAGS.seeds}

@@ -41,3 +41,11 @@ def test_quality_benchmark_tabulates_finished_runs_and_plots_their_curves(tmp_pa
     assert "| cgan | tutorial | 300.000 |" in result.stdout and "--preset=tutorial" in result.stdout
     with Image.open(tmp_path / "plots" / "cgan.png") as png:  # FID, recall and label accuracy side by side
         assert png.size[0] > 2.5 * png.size[1]
+
+
+def test_quality_benchmark_refuses_curves_without_evaluations(tmp_path):
+    result = subprocess.run([sys.executable, "bench/quality.py", "--eval_every=0", f"--plot_dir={tmp_path}",
+                             f"--log_dir={tmp_path}"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "--plot_dir plots the --eval_every curves" in result.stderr and "Traceback" not in result.stderr
+    assert not list(tmp_path.iterdir())  # nothing trained
