@@ -65,6 +65,11 @@ class Config:
     def run_dir(self):
         return Path(self.log_dir) / self.run_name
 
+    @property
+    def step_examples(self):
+        """Examples one train step takes: a batch per discriminator update (see gan.GAN)."""
+        return self.batch_size * self.d_steps
+
     def weights_path(self, run_dir=None):
         """Where weights go: --weights_dir if given, else `weights/` inside the run directory."""
         return Path(self.weights_dir) if self.weights_dir else Path(run_dir or self.run_dir) / "weights"

@@ -72,7 +72,7 @@ def epoch_plan(config, num_examples):
     if config.steps_per_epoch:
         steps = config.steps_per_epoch
         return steps, max(n for n in range(1, min(wanted, steps) + 1) if steps % n == 0)
-    steps = num_examples // (config.batch_size * config.d_steps)
+    steps = num_examples // config.step_examples
     per_execution = min(wanted, steps)
     return steps - steps % per_execution, per_execution
 
@@ -220,12 +220,10 @@ def train(config, verbose=None, fresh=False):
     evaluator = make_evaluator(config, data)  # first: training a classifier draws from the global seed
     keras.utils.set_random_seed(config.seed)
     set_determinism(uses_xla(config))
-    # A step takes d_steps batches: one per discriminator update (see GAN).
-    step_examples = config.batch_size * config.d_steps
-    if config.d_steps > 1 and len(data) < step_examples:
-        raise UserError(f"--batch_size={config.batch_size} x --d_steps={config.d_steps} = {step_examples} examples "
-                        f"per step is more than the dataset has ({len(data)})")
-    datasets.train_pipeline(data, step_examples, config.seed)  # checks the batch size
+    if config.d_steps > 1 and len(data) < config.step_examples:
+        raise UserError(f"--batch_size={config.batch_size} x --d_steps={config.d_steps} = {config.step_examples} "
+                        f"examples per step is more than the dataset has ({len(data)})")
+    datasets.train_pipeline(data, config.step_examples, config.seed)  # checks the batch size
     steps, per_execution = epoch_plan(config, len(data))
     with strategy.scope():
         gan = compile_gan(config, per_execution, steps)
@@ -247,7 +245,6 @@ def train(config, verbose=None, fresh=False):
 def _fit(config, output, gan, data, steps, evaluator, resuming, verbose):
     """Trains from the newest checkpoint of config.run_dir (or from the start), `steps` steps per epoch,
     writing into output.run_dir (the same, except for the non-chief workers of multi_worker)."""
-    step_examples = config.batch_size * config.d_steps
     store = checkpoints.Checkpoints(output.run_dir / "checkpoints", gan, config.keep_checkpoints)
     checkpointing = checkpoints.Checkpointing(store, checkpoints.signals, config.checkpoint_minutes,
                                               config.epochs)
@@ -259,7 +256,7 @@ def _fit(config, output, gan, data, steps, evaluator, resuming, verbose):
 
         def fit(first_epoch, last_epoch, steps_per_epoch, start_step):
             checkpointing.resume(first_epoch, start_step)
-            gan.fit(datasets.train_pipeline(data, step_examples, config.seed, first_epoch * steps + start_step),
+            gan.fit(datasets.train_pipeline(data, config.step_examples, config.seed, first_epoch * steps + start_step),
                     initial_epoch=first_epoch, epochs=last_epoch, steps_per_epoch=steps_per_epoch,
                     callbacks=make_callbacks(output, gan, evaluator, checkpointing),
                     shuffle=False,  # the pipeline shuffles
