@@ -46,7 +46,7 @@ def test_spectral_norm_and_minibatch_discrimination_train_every_model(name):
 
 
 def test_a_gradient_penalty_swaps_the_critics_batch_norm_for_a_per_example_one():
-    plain, penalised = tiny_gan("dcgan"), tiny_gan("dcgan", penalty="wgan-gp")
+    plain, penalised = tiny_gan("dcgan", preset="tutorial"), tiny_gan("dcgan", penalty="wgan-gp", preset="tutorial")
     kinds = lambda gan: {type(layer).__name__ for layer in gan.discriminator.layers}  # noqa: E731
     assert "BatchNormalization" in kinds(plain) and "BatchNormalization" not in kinds(penalised)
     assert any(isinstance(layer, BatchFreeNormalization) for layer in penalised.discriminator.layers)
@@ -64,13 +64,14 @@ def test_d_steps_makes_that_many_discriminator_updates_per_generator_update():
 
 
 def test_clip_keeps_every_discriminator_weight_in_range():
-    gan = tiny_gan("gan", loss="wgan", clip=0.01, lr=0.5)
+    gan = tiny_gan("gan", loss="wgan", clip=0.01, lr=0.5, spectral_norm=False)
     gan.train_step(batch(8))
     assert max(np.abs(v).max() for v in variables(gan.discriminator).values()) <= 0.01 + 1e-7
 
 
 def test_spectral_norm_drives_the_largest_singular_value_to_one_and_leaves_inference_alone():
     rng = np.random.default_rng(0)
+    keras.utils.set_random_seed(0)  # the power iteration's random start vector
     dense = keras.layers.Dense(10)
     layer = keras.layers.SpectralNormalization(dense, power_iterations=1)
     layer.build((None, 20))
@@ -81,7 +82,7 @@ def test_spectral_norm_drives_the_largest_singular_value_to_one_and_leaves_infer
     dense.kernel.assign((u * 5 * 0.7 ** np.arange(10)) @ v.T)
     x = rng.normal(size=(5, 20)).astype(np.float32)
     sigmas = []
-    for _ in range(6):
+    for _ in range(10):
         layer(x, training=True)
         sigmas.append(np.linalg.svd(np.asarray(dense.kernel), compute_uv=False)[0])
     assert abs(sigmas[-1] - 1) < 1e-3 and abs(sigmas[0] - 1) > abs(sigmas[-1] - 1), sigmas
