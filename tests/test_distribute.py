@@ -34,7 +34,7 @@ losses = {}
 for name in ("default", "mirrored"):
     keras.utils.set_random_seed(1)
     config = training.with_data(make_config(sys.argv[1], "mnist", seed=1, batch_size=16, noise_dim=8,
-                                            jit_compile=False), data)
+                                            jit_compile=False, preset="tutorial"), data)
     strategy = distribute.make_strategy(name)
     with strategy.scope():
         gan = training.compile_gan(config)

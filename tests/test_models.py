@@ -55,14 +55,14 @@ def test_auxiliary_heads_have_the_right_shapes():
 
 
 def test_dcgan_follows_the_pytorch_tutorial_at_28x28_and_classic_dcgan_at_64x64():
-    small = build("dcgan")
+    small = build("dcgan", preset="tutorial")  # the default wraps the discriminator's layers in spectral norm
     kinds = lambda m: [(type(x).__name__, getattr(x, "filters", getattr(x, "units", None)))  # noqa: E731
                        for x in m.layers if type(x).__name__ in ("Dense", "Conv2D", "Conv2DTranspose")]
     assert kinds(small.generator) == [("Dense", 784), ("Conv2DTranspose", 32), ("Conv2DTranspose", 1)]
     assert kinds(small.discriminator) == [("Conv2D", 32), ("Conv2D", 16), ("Dense", 784), ("Dense", 1)]
     bn = lambda m: sum(type(x).__name__ == "BatchNormalization" for x in m.layers)  # noqa: E731
     assert (bn(small.generator), bn(small.discriminator)) == (2, 2)  # none at G's output or D's input
-    classic = build("dcgan", (64, 64, 3))
+    classic = build("dcgan", (64, 64, 3), preset="tutorial")
     assert kinds(classic.generator) == [("Dense", 8192), ("Conv2DTranspose", 256), ("Conv2DTranspose", 128),
                                         ("Conv2DTranspose", 64), ("Conv2DTranspose", 3)]
     assert kinds(classic.discriminator) == [("Conv2D", 64), ("Conv2D", 128), ("Conv2D", 256), ("Conv2D", 512),

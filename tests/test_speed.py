@@ -18,7 +18,7 @@ def train_gan(tiny_idx_dir, log_dir, **options):
     """Trains `gan` on the 64 tiny images in batches of 8 (8 steps per epoch); returns (loss.csv rows, the
     generator's optimizer step count in the final checkpoint)."""
     config = make_config("gan", data_path=str(tiny_idx_dir), log_dir=str(log_dir), batch_size=8, noise_dim=16,
-                         seed=5, final_eval_samples=0, **{"epochs": 2, **options})
+                         preset="tutorial", seed=5, final_eval_samples=0, **{"epochs": 2, **options})
     config = training.train(config, verbose=0)
     with open(config.run_dir / "loss.csv", newline="") as f:
         rows = [[float(value) for value in row] for row in list(csv.reader(f))[1:]]
@@ -72,7 +72,8 @@ def test_xla_computes_the_same_step(name):
     for jit in (False, True):
         keras.utils.set_random_seed(1)  # the same initial weights
         training.set_determinism(jit)  # Keras silently drops XLA under op determinism
-        config = with_data_shape(make_config(name, batch_size=8, noise_dim=16, seed=1, jit_compile=jit))
+        config = with_data_shape(make_config(name, batch_size=8, noise_dim=16, seed=1, jit_compile=jit,
+                                                     preset="tutorial"))
         gan = training.compile_gan(config)
         assert gan.jit_compile == jit
         gan.sample_latent = lambda batch_size: {"noise": keras.ops.convert_to_tensor(noise)}
