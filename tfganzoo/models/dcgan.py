@@ -21,7 +21,9 @@ from tfganzoo.gan import GAN
 DESCRIPTION = "deep convolutional GAN (Radford et al. 2016)"
 # The PyTorch tutorial's recipe for 28x28; beta_1 = 0.5 as in the DCGAN paper.
 TUTORIAL = dict(epochs=25, batch_size=64, g_lr=1e-3, d_lr=1e-4, beta_1=0.5, noise_dim=100)
-DEFAULTS = TUTORIAL  # no better recipe measured yet (README, Results)
+# The zoo's (README, Results): the tutorial's plus spectral norm and the linear decay of both rates over 20 epochs.
+# On Fashion-MNIST, two seeds: FID 9.3 / 11.9 -> 4.9 / 4.4, recall 0.38 / 0.37 -> 0.68 / 0.68.
+DEFAULTS = dict(TUTORIAL, epochs=20, spectral_norm=True, lr_decay=True)
 GAN_CLASS = GAN
 GAN_OPTIONS = ()
 XLA_ON_CPU = False  # its step measured slower with XLA on a CPU (bench/throughput.py)

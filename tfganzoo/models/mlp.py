@@ -10,7 +10,9 @@ from tfganzoo.gan import GAN
 
 DESCRIPTION = "vanilla MLP GAN (Goodfellow et al. 2014)"
 TUTORIAL = dict(epochs=50, batch_size=64, g_lr=2e-4, d_lr=2e-4, beta_1=0.5, noise_dim=100)
-DEFAULTS = TUTORIAL  # no better recipe measured yet (README, Results)
+# The zoo's (README, Results): the tutorial's plus spectral norm and the linear decay of both rates over 20 epochs.
+# On Fashion-MNIST, two seeds: 4x the recall (0.04-0.05 -> 0.15-0.20) for 2 points of FID (20 -> 22).
+DEFAULTS = dict(TUTORIAL, epochs=20, spectral_norm=True, lr_decay=True)
 GAN_CLASS = GAN
 GAN_OPTIONS = ()
 XLA_ON_CPU = True  # its step measured faster with XLA on a CPU (bench/throughput.py)
