@@ -11,7 +11,8 @@ DESCRIPTION = "information-maximising GAN (Chen et al. 2016)"
 # The paper's MNIST setup: 62-d noise, lr 1e-3 for G and 2e-4 for D, Adam beta_1 0.5, batch 64.
 TUTORIAL = dict(epochs=25, batch_size=64, g_lr=1e-3, d_lr=2e-4, beta_1=0.5, noise_dim=62)
 # The paper's recipe stays the default: with spectral norm and the rate decay (what the other models' defaults
-# add) recall rose (0.52 -> 0.70) but code accuracy, InfoGAN's point, fell (0.68 -> 0.54; README, Results).
+# add) recall rose (0.52 / 0.43 -> 0.70 / 0.66) but code accuracy, InfoGAN's point, fell (0.68 / 0.63 ->
+# 0.54 / 0.44, two seeds; README, Results).
 DEFAULTS = TUTORIAL
 GAN_CLASS = InfoGAN
 GAN_OPTIONS = ("num_categorical", "num_continuous", "info_weight")
