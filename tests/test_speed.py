@@ -73,7 +73,7 @@ def test_xla_computes_the_same_step(name):
         keras.utils.set_random_seed(1)  # the same initial weights
         training.set_determinism(jit)  # Keras silently drops XLA under op determinism
         config = with_data_shape(make_config(name, batch_size=8, noise_dim=16, seed=1, jit_compile=jit,
-                                                     preset="tutorial"))
+                                             preset="tutorial"))
         gan = training.compile_gan(config)
         assert gan.jit_compile == jit
         gan.sample_latent = lambda batch_size: {"noise": keras.ops.convert_to_tensor(noise)}
