@@ -81,6 +81,8 @@ flags.DEFINE_integer("num_categorical", 10, "infogan: values of the categorical 
 flags.DEFINE_integer("num_continuous", 2, "infogan: continuous codes, uniform on [-1, 1].", lower_bound=1)
 flags.DEFINE_float("info_weight", 1.0, "infogan: lambda, weight of the mutual-information term.", lower_bound=0)
 flags.DEFINE_float("class_weight", 1.0, "acgan: weight of the class log-likelihood term.", lower_bound=0)
+flags.DEFINE_bool("mismatched_labels", None, "cgan: the discriminator also learns real images paired with a wrong "
+                  f"label as fakes (the matching-aware discriminator of Reed et al. 2016) {PER_MODEL}.")
 flags.DEFINE_integer("eval_every", 0, "Evaluate every this many epochs (FID, KID, precision/recall, label/code "
                      "accuracy) into metrics.csv and TensorBoard; 0: not during training.", lower_bound=0)
 flags.DEFINE_integer("eval_samples", 2000, "Generated images per evaluation during training.", lower_bound=10)
@@ -101,7 +103,7 @@ CONFIG_FLAGS = ("preset", "data_path", "data_dir", "loss", "penalty", "penalty_w
                 "beta_2", "lr_decay", "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir",
                 "save_every", "keep_checkpoints", "checkpoint_minutes", "seed", "jit_compile", "strategy",
                 "mixed_precision", "steps_per_execution", "image_size", "num_categorical", "num_continuous",
-                "info_weight", "class_weight", "eval_every", "eval_samples", "final_eval_samples", "features",
+                "info_weight", "class_weight", "mismatched_labels", "eval_every", "eval_samples", "final_eval_samples", "features",
                 "classifier_dir")
 
 

@@ -63,6 +63,7 @@ def test_config_json_round_trip(tmp_path):
     (dict(eval_every=-1), "eval_every must be zero or a positive integer, got -1"),
     (dict(eval_samples=5), "eval_samples must be an integer of at least 10, got 5"),
     (dict(final_eval_samples=3), "final_eval_samples must be 0 or at least 10, got 3"),
+    (dict(mismatched_labels=True), "mismatched_labels needs a discriminator that sees the label; valid models: cgan"),
 ])
 def test_invalid_values_are_named(options, message):
     with pytest.raises(UserError, match=message):

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+from keras import ops
 
 from conftest import make_digits, with_data_shape
 from tfganzoo import models, training
@@ -49,6 +50,35 @@ def test_conditional_generator_depends_on_the_label():
     noise = np.random.default_rng(0).standard_normal((2, 16)).astype(np.float32)
     images = np.asarray(gan.generate({"noise": noise[[0, 0]]}, np.array([1, 7])))
     assert not np.allclose(images[0], images[1])
+
+
+def test_mismatched_labels_are_always_wrong_and_reach_every_other_class():
+    gan = tiny_gan("cgan", mismatched_labels=True)
+    # A discriminator that answers with the label it was given shows which labels the hook paired.
+    gan.discriminate = lambda images, labels, training=False: {"logits": ops.cast(labels, "float32")[:, None]}
+    labels = np.repeat(np.arange(10), 200)
+    wrong = np.asarray(gan.mismatched_logits(np.zeros((len(labels), 28, 28, 1), np.float32), labels))[:, 0]
+    assert not np.any(wrong == labels)
+    for label in range(10):
+        assert set(wrong[labels == label]) == set(range(10)) - {label}
+
+
+def test_mismatched_logits_join_the_fake_half_of_the_discriminator_loss():
+    # Two identical steps (learning rate ~0, deterministic discriminator), the second with three extra negative
+    # logits of 2: the ns loss's fake term becomes the mean over the generated images' and these logits.
+    images, labels = batch()
+    plain = tiny_gan("gan", lr=1e-12, spectral_norm=False)
+    with_negatives = tiny_gan("gan", lr=1e-12, spectral_norm=False)
+    with_negatives.mismatched_logits = lambda real_images, labels: ops.full((3, 1), 2.0)
+    for network in ("generator", "discriminator"):
+        getattr(with_negatives, network).set_weights(getattr(plain, network).get_weights())
+    loss = plain.train_on_batch(images, labels, return_dict=True)["Dis_loss"]
+    loss_with = with_negatives.train_on_batch(images, labels, return_dict=True)["Dis_loss"]
+    real_logits = np.asarray(plain.discriminate(images, labels)["logits"])
+    real_term = np.mean(np.logaddexp(0, -real_logits))  # softplus(-logit) = -log sigmoid(logit)
+    fake_term = loss - real_term  # mean softplus over the 8 generated images
+    expected = real_term + (8 * fake_term + 3 * np.logaddexp(0, 2.0)) / 11
+    assert loss_with == pytest.approx(expected, rel=1e-4)
 
 
 @pytest.mark.parametrize("name", sorted(models.MODELS))

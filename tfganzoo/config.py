@@ -53,6 +53,7 @@ class Config:
     num_continuous: int = 2  # infogan: number of continuous codes, uniform on [-1, 1]
     info_weight: float = 1.0  # infogan: lambda, weight of the mutual-information term
     class_weight: float = 1.0  # acgan: weight of the class log-likelihood term
+    mismatched_labels: bool = False  # cgan: D also learns real images with wrong labels as fakes (GAN-CLS)
     eval_every: int = 0  # evaluate every this many epochs into metrics.csv; 0: never during training
     eval_samples: int = 2000  # generated images per periodic evaluation
     final_eval_samples: int = 10_000  # generated images of the evaluation after training; 0: none
@@ -159,7 +160,8 @@ def validate(config, source=""):
     if config.clip is not None and config.penalty != "none":
         raise UserError(f"{source}clip={config.clip} and penalty={config.penalty} both constrain the "
                         f"discriminator's gradients; choose one")
-    for name in ("spectral_norm", "minibatch_discrimination", "jit_compile", "mixed_precision", "lr_decay"):
+    for name in ("spectral_norm", "minibatch_discrimination", "jit_compile", "mixed_precision", "lr_decay",
+                 "mismatched_labels"):
         if not isinstance(getattr(config, name), bool) and not (name == "jit_compile" and config.jit_compile is None):
             raise UserError(f"{source}{name} must be true or false, got {getattr(config, name)!r}")
     for name in ("eval_every", "final_eval_samples"):
@@ -169,6 +171,9 @@ def validate(config, source=""):
         raise UserError(f"{source}eval_samples must be an integer of at least 10, got {config.eval_samples!r}")
     if 0 < config.final_eval_samples < 10:
         raise UserError(f"{source}final_eval_samples must be 0 or at least 10, got {config.final_eval_samples!r}")
+    if config.mismatched_labels and "mismatched_labels" not in models.get_model(config.model).GAN_OPTIONS:
+        raise UserError(f"{source}mismatched_labels needs a discriminator that sees the label; valid models: "
+                        f"{', '.join(m for m in models.MODELS if 'mismatched_labels' in models.get_model(m).GAN_OPTIONS)}")
     for name in ("info_weight", "class_weight"):
         if not _positive(getattr(config, name)) and getattr(config, name) != 0:
             raise UserError(f"{source}{name} must be zero or positive, got {getattr(config, name)!r}")

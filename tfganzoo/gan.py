@@ -26,7 +26,8 @@ class GAN(keras.Model):
       discriminator_inputs(images, labels)  -> what the discriminator network is called on
       discriminator_extra_loss(real_out, fake_out, latent, labels) -> scalar added to the D objective
       generator_extra_loss(fake_out, latent, labels)                -> scalar added to the G objective
-    (the AC-GAN class term and the InfoGAN mutual-information term go in the last two), and, outside the
+      mismatched_logits(real_images, labels) -> None, or D's logits for more negatives (real images, wrong labels)
+    (the AC-GAN class term and the InfoGAN mutual-information term go in the extra losses), and, outside the
     step, latent_spec() and fixed_latent(num, seed), which describe and draw the same latents for sampling
     and export.
 
@@ -108,6 +109,9 @@ class GAN(keras.Model):
     def generator_extra_loss(self, fake_out, latent, labels):
         return 0.0
 
+    def mismatched_logits(self, real_images, labels):
+        return None
+
     # ----- shared machinery -----
     def generate(self, latent, labels, training=False):
         latent, labels = _as_tensors((latent, labels))  # Keras refuses numpy and tensors mixed in one call
@@ -140,16 +144,19 @@ class GAN(keras.Model):
         return logs
 
     def _replica_latent(self, batch_size):
-        """Latents for this replica's `batch_size` examples: under a tf.distribute strategy, this replica's
-        slice of a draw for the global batch (the noise stream's state is the same on every replica), so any
-        number of replicas trains on the noise one device would."""
+        return self._replica_draw(self.sample_latent, batch_size)
+
+    @staticmethod
+    def _replica_draw(sample, batch_size):
+        """`sample(n)` (a structure of [n, ...] random tensors) for this replica's `batch_size` examples: under
+        a tf.distribute strategy, this replica's slice of a draw for the global batch (the random stream's state
+        is the same on every replica), so any number of replicas trains on the draws one device would."""
         context = tf.distribute.get_replica_context()
         replicas = context.num_replicas_in_sync if context else 1
         if replicas == 1:
-            return self.sample_latent(batch_size)
+            return sample(batch_size)
         start = context.replica_id_in_sync_group * batch_size
-        return keras.tree.map_structure(lambda x: x[start:start + batch_size],
-                                        self.sample_latent(batch_size * replicas))
+        return keras.tree.map_structure(lambda x: x[start:start + batch_size], sample(batch_size * replicas))
 
     @staticmethod
     def _for_gradients(optimizer, loss):
@@ -166,7 +173,12 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             real_out = self.discriminate(real_images, labels, training=True)
             fake_out = self.discriminate(fake_images, labels, training=True)
-            d_loss = self.loss_pair.discriminator(real_out["logits"], fake_out["logits"])
+            negatives = fake_out["logits"]
+            mismatched = self.mismatched_logits(real_images, labels)
+            if mismatched is not None:
+                # The fake half of the loss then averages over generated images and mismatched real pairs.
+                negatives = ops.concatenate([negatives, mismatched], axis=0)
+            d_loss = self.loss_pair.discriminator(real_out["logits"], negatives)
             d_loss += self.discriminator_extra_loss(real_out, fake_out, latent, labels)
             values = {}
             if self.penalty.function:
@@ -201,10 +213,16 @@ class ConditionalGAN(GAN):
     """Both networks also see the class label, one-hot (Mirza & Osindero 2014, "Conditional GANs").
 
     The fakes of a step are conditioned on the labels of the real batch, so they follow the data's class
-    frequencies.
+    frequencies. With `mismatched_labels`, the discriminator also learns to reject real images paired with a
+    wrong label (the matching-aware discriminator of Reed et al. 2016, "GAN-CLS"): its fake half of the loss
+    averages generated pairs and mismatched real pairs, so it must read the label, not only the image.
     """
 
     conditional = True
+
+    def __init__(self, *args, mismatched_labels=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mismatched_labels = mismatched_labels
 
     def one_hot(self, labels):
         return ops.one_hot(ops.cast(labels, "int32"), self.num_classes)
@@ -214,6 +232,15 @@ class ConditionalGAN(GAN):
 
     def discriminator_inputs(self, images, labels):
         return [images, self.one_hot(labels)]
+
+    def mismatched_logits(self, real_images, labels):
+        if not self.mismatched_labels:
+            return None
+        # A wrong label for every image: its own shifted by 1..K-1 classes, uniformly.
+        shift = self._replica_draw(lambda n: keras.random.randint((n,), 1, self.num_classes, seed=self.seed_generator),
+                                   ops.shape(labels)[0])
+        wrong = (ops.cast(labels, "int32") + shift) % self.num_classes
+        return self.discriminate(real_images, wrong, training=True)["logits"]
 
 
 class ACGAN(ConditionalGAN):

@@ -19,7 +19,7 @@ TUTORIAL = dict(epochs=150, batch_size=256, g_lr=2e-4, d_lr=2e-4, beta_1=0.9, no
 DEFAULTS = dict(epochs=20, batch_size=64, g_lr=2e-4, d_lr=1e-3, beta_1=0.5, noise_dim=100, spectral_norm=True,
                 lr_decay=True)
 GAN_CLASS = ConditionalGAN
-GAN_OPTIONS = ()
+GAN_OPTIONS = ("mismatched_labels",)
 XLA_ON_CPU = True  # its step measured faster with XLA on a CPU (bench/throughput.py)
 
 
