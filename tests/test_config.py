@@ -63,11 +63,17 @@ def test_config_json_round_trip(tmp_path):
     (dict(eval_every=-1), "eval_every must be zero or a positive integer, got -1"),
     (dict(eval_samples=5), "eval_samples must be an integer of at least 10, got 5"),
     (dict(final_eval_samples=3), "final_eval_samples must be 0 or at least 10, got 3"),
-    (dict(mismatched_labels=True), "mismatched_labels needs a discriminator that sees the label; valid models: cgan"),
+    (dict(mismatched_labels=True), "mismatched_labels=True is an option of cgan, not of gan"),
+    (dict(dropout=0.2), "dropout=0.2 is an option of cgan, not of gan"),
 ])
 def test_invalid_values_are_named(options, message):
     with pytest.raises(UserError, match=message):
         make_config("gan", **options)
+
+
+def test_cgan_dropout_must_be_a_rate():
+    with pytest.raises(UserError, match=r"dropout must lie in \[0, 1\), got 1.0"):
+        make_config("cgan", dropout=1.0)
 
 
 @pytest.mark.parametrize("edit,message", [

@@ -76,13 +76,19 @@ def test_generator_and_discriminator_share_no_variables(name):
 
 
 def test_cgan_discriminator_is_the_tutorials_maxout_network():
-    d = models.cgan.build_discriminator(config_for("cgan"))
+    d = models.cgan.build_discriminator(config_for("cgan", preset="tutorial"))
     maxouts = [(layer.units, layer.pieces, layer.activation) for layer in d.layers if isinstance(layer, Maxout)]
     assert sorted(maxouts) == sorted([(240, 5, "relu"), (50, 5, "relu"), (240, 4, "relu")])
     assert sum(type(layer).__name__ == "Dropout" and layer.rate == 0.5 for layer in d.layers) == 3
     # image 784 -> 240x5, label 10 -> 50x5, (240 + 50) -> 240x4, 240 -> 1 logit
     expected = (784 * 1200 + 1200) + (10 * 250 + 250) + (290 * 960 + 960) + (240 + 1)
     assert d.count_params() == expected
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.3])
+def test_cgan_dropout_sets_the_rate_of_every_discriminator_dropout(rate):
+    d = models.cgan.build_discriminator(config_for("cgan", dropout=rate))
+    assert [layer.rate for layer in d.layers if type(layer).__name__ == "Dropout"] == [rate] * 3
 
 
 def test_cgan_generator_is_the_tutorials_network():

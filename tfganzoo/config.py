@@ -54,6 +54,7 @@ class Config:
     info_weight: float = 1.0  # infogan: lambda, weight of the mutual-information term
     class_weight: float = 1.0  # acgan: weight of the class log-likelihood term
     mismatched_labels: bool = False  # cgan: D also learns real images with wrong labels as fakes (GAN-CLS)
+    dropout: float = 0.5  # cgan: dropout rate after each of the discriminator's maxout blocks (the tutorial's)
     eval_every: int = 0  # evaluate every this many epochs into metrics.csv; 0: never during training
     eval_samples: int = 2000  # generated images per periodic evaluation
     final_eval_samples: int = 10_000  # generated images of the evaluation after training; 0: none
@@ -100,6 +101,11 @@ class Config:
             raise UserError(f"{path}: {e}") from None
         validate(config, source=f"{path}: ")
         return config
+
+
+# Options only some models have: set for another model, they would silently do nothing.
+MODEL_OPTIONS = {"mismatched_labels": ("cgan",), "dropout": ("cgan",)}
+FIELD_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Config)}
 
 
 def make_config(model, dataset="mnist", lr=None, preset="default", **options):
@@ -171,9 +177,12 @@ def validate(config, source=""):
         raise UserError(f"{source}eval_samples must be an integer of at least 10, got {config.eval_samples!r}")
     if 0 < config.final_eval_samples < 10:
         raise UserError(f"{source}final_eval_samples must be 0 or at least 10, got {config.final_eval_samples!r}")
-    if config.mismatched_labels and "mismatched_labels" not in models.get_model(config.model).GAN_OPTIONS:
-        raise UserError(f"{source}mismatched_labels needs a discriminator that sees the label; valid models: "
-                        f"{', '.join(m for m in models.MODELS if 'mismatched_labels' in models.get_model(m).GAN_OPTIONS)}")
+    for name, owners in MODEL_OPTIONS.items():
+        if getattr(config, name) != FIELD_DEFAULTS[name] and config.model not in owners:
+            raise UserError(f"{source}{name}={getattr(config, name)!r} is an option of {', '.join(owners)}, "
+                            f"not of {config.model}")
+    if not (isinstance(config.dropout, (int, float)) and 0 <= config.dropout < 1):
+        raise UserError(f"{source}dropout must lie in [0, 1), got {config.dropout!r}")
     for name in ("info_weight", "class_weight"):
         if not _positive(getattr(config, name)) and getattr(config, name) != 0:
             raise UserError(f"{source}{name} must be zero or positive, got {getattr(config, name)!r}")

@@ -34,9 +34,9 @@ def build_generator(config):
     return keras.Model([noise, label], layers.Reshape(image_shape)(x), name="cgan_generator")
 
 
-def _maxout_block(x, units, pieces):
-    # The tutorial's block: ReLU on the dense part, max over pieces, then dropout 0.5.
-    return layers.Dropout(0.5)(Maxout(units, pieces, activation="relu")(x))
+def _maxout_block(x, units, pieces, dropout):
+    # The tutorial's block: ReLU on the dense part, max over pieces, then dropout (the tutorial's 0.5).
+    return layers.Dropout(dropout)(Maxout(units, pieces, activation="relu")(x))
 
 
 def build_discriminator(config):
@@ -46,8 +46,8 @@ def build_discriminator(config):
     """
     image = keras.Input(tuple(config.image_shape), name="image")
     label = keras.Input((config.num_classes,), name="label")
-    x = _maxout_block(layers.Flatten()(image), 240, 5)
-    y = _maxout_block(label, 50, 5)
-    joint = _maxout_block(layers.Concatenate()([x, y]), 240, 4)
+    x = _maxout_block(layers.Flatten()(image), 240, 5, config.dropout)
+    y = _maxout_block(label, 50, 5, config.dropout)
+    joint = _maxout_block(layers.Concatenate()([x, y]), 240, 4, config.dropout)
     logits = adversarial_head(joint, config.minibatch_discrimination)
     return keras.Model([image, label], logits, name="cgan_discriminator")
