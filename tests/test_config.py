@@ -65,10 +65,24 @@ def test_config_json_round_trip(tmp_path):
     (dict(final_eval_samples=3), "final_eval_samples must be 0 or at least 10, got 3"),
     (dict(mismatched_labels=True), "mismatched_labels=True is an option of cgan, not of gan"),
     (dict(dropout=0.2), "dropout=0.2 is an option of cgan, not of gan"),
+    (dict(class_weight=2.0), "class_weight=2.0 is an option of acgan, not of gan"),
+    (dict(info_weight=0.5), "info_weight=0.5 is an option of infogan, not of gan"),
+    (dict(num_categorical=5), "num_categorical=5 is an option of infogan, not of gan"),
+    (dict(num_continuous=3), "num_continuous=3 is an option of infogan, not of gan"),
 ])
 def test_invalid_values_are_named(options, message):
     with pytest.raises(UserError, match=message):
         make_config("gan", **options)
+
+
+@pytest.mark.parametrize("model,options", [
+    ("cgan", dict(dropout=0.2, mismatched_labels=False)),
+    ("acgan", dict(class_weight=2.0)),
+    ("infogan", dict(info_weight=0.5, num_categorical=5, num_continuous=3)),
+])
+def test_model_options_are_taken_by_their_model(model, options):
+    config = make_config(model, **options)
+    assert {name: getattr(config, name) for name in options} == options
 
 
 def test_cgan_dropout_must_be_a_rate():

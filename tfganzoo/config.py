@@ -103,8 +103,6 @@ class Config:
         return config
 
 
-# Options only some models have: set for another model, they would silently do nothing.
-MODEL_OPTIONS = {"mismatched_labels": ("cgan",), "dropout": ("cgan",)}
 FIELD_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Config)}
 
 
@@ -177,7 +175,7 @@ def validate(config, source=""):
         raise UserError(f"{source}eval_samples must be an integer of at least 10, got {config.eval_samples!r}")
     if 0 < config.final_eval_samples < 10:
         raise UserError(f"{source}final_eval_samples must be 0 or at least 10, got {config.final_eval_samples!r}")
-    for name, owners in MODEL_OPTIONS.items():
+    for name, owners in models.option_owners().items():
         if getattr(config, name) != FIELD_DEFAULTS[name] and config.model not in owners:
             raise UserError(f"{source}{name}={getattr(config, name)!r} is an option of {', '.join(owners)}, "
                             f"not of {config.model}")

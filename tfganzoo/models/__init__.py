@@ -3,9 +3,9 @@
 A model module defines DESCRIPTION, DEFAULTS (the zoo's training recipe, overridable by flags), TUTORIAL (the
 recipe of the tutorial or paper the model comes from: the "tutorial" preset), GAN_CLASS (the
 `tfganzoo.gan.GAN` variant whose hooks it needs), GAN_OPTIONS (the Config fields GAN_CLASS takes beyond the
-common ones), XLA_ON_CPU (whether its train step measured faster with XLA on a CPU, bench/throughput.py), and
-build_generator(config) and build_discriminator(config), which read the image shape and
-class count the data put into the config.
+common ones), BUILD_OPTIONS (the Config fields only its own build functions read), XLA_ON_CPU (whether its train
+step measured faster with XLA on a CPU, bench/throughput.py), and build_generator(config) and
+build_discriminator(config), which read the image shape and class count the data put into the config.
 """
 
 import contextlib
@@ -40,6 +40,16 @@ def get_model(name):
     if name not in MODELS:
         raise unknown_choice("model", name, MODELS)
     return MODELS[name]
+
+
+def option_owners():
+    """{Config field: the models that read it}, for the fields only some models read (GAN_OPTIONS and
+    BUILD_OPTIONS): set for another model, such a field would do nothing, so config.validate refuses it."""
+    owners = {}
+    for name, module in MODELS.items():
+        for option in module.GAN_OPTIONS + module.BUILD_OPTIONS:
+            owners.setdefault(option, []).append(name)
+    return {option: tuple(names) for option, names in owners.items()}
 
 
 def recipe(model, preset="default"):

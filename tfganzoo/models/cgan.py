@@ -20,6 +20,7 @@ DEFAULTS = dict(epochs=20, batch_size=64, g_lr=2e-4, d_lr=1e-3, beta_1=0.5, nois
                 lr_decay=True)
 GAN_CLASS = ConditionalGAN
 GAN_OPTIONS = ("mismatched_labels",)
+BUILD_OPTIONS = ("dropout",)
 XLA_ON_CPU = True  # its step measured faster with XLA on a CPU (bench/throughput.py)
 
 

@@ -26,6 +26,7 @@ TUTORIAL = dict(epochs=25, batch_size=64, g_lr=1e-3, d_lr=1e-4, beta_1=0.5, nois
 DEFAULTS = dict(TUTORIAL, epochs=20, spectral_norm=True, lr_decay=True)
 GAN_CLASS = GAN
 GAN_OPTIONS = ()
+BUILD_OPTIONS = ()
 XLA_ON_CPU = False  # its step measured slower with XLA on a CPU (bench/throughput.py)
 
 

@@ -16,6 +16,7 @@ TUTORIAL = dict(epochs=25, batch_size=64, g_lr=1e-3, d_lr=2e-4, beta_1=0.5, nois
 DEFAULTS = TUTORIAL
 GAN_CLASS = InfoGAN
 GAN_OPTIONS = ("num_categorical", "num_continuous", "info_weight")
+BUILD_OPTIONS = ()
 XLA_ON_CPU = False  # its step measured slower with XLA on a CPU (bench/throughput.py)
 
 

@@ -15,6 +15,7 @@ TUTORIAL = dict(epochs=50, batch_size=64, g_lr=2e-4, d_lr=2e-4, beta_1=0.5, nois
 DEFAULTS = dict(TUTORIAL, epochs=20, spectral_norm=True, lr_decay=True)
 GAN_CLASS = GAN
 GAN_OPTIONS = ()
+BUILD_OPTIONS = ()
 XLA_ON_CPU = True  # its step measured faster with XLA on a CPU (bench/throughput.py)
 
 
