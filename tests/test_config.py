@@ -13,8 +13,8 @@ from tfganzoo.errors import UserError
 def test_model_defaults_apply_unless_overridden():
     config = make_config("cgan", "fashion_mnist")
     assert (config.preset, config.epochs, config.batch_size, config.g_lr, config.d_lr, config.beta_1,
-            config.noise_dim, config.spectral_norm, config.lr_decay) == ("default", 20, 64, 2e-4, 1e-3, 0.5, 100,
-                                                                          True, True)
+            config.noise_dim, config.spectral_norm, config.lr_decay, config.mismatched_labels, config.dropout) == \
+        ("default", 20, 64, 2e-4, 1e-3, 0.5, 100, True, True, True, 0.0)
     assert make_config("cgan", spectral_norm=False).spectral_norm is False  # --nospectral_norm
     assert config.run_name == "cgan-fashion_mnist" and str(config.run_dir) == "logs/cgan-fashion_mnist"
     assert make_config("gan").batch_size == 64
@@ -32,8 +32,9 @@ def test_tutorial_preset_is_the_sources_recipe_and_flags_still_win(model):
 def test_the_cgan_tutorial_preset_is_the_tutorials_recipe():
     config = make_config("cgan", preset="tutorial")
     assert (config.epochs, config.batch_size, config.g_lr, config.d_lr, config.beta_1, config.beta_2,
-            config.noise_dim, config.loss, config.spectral_norm, config.d_steps, config.lr_decay) == \
-        (150, 256, 2e-4, 2e-4, 0.9, 0.999, 100, "ns", False, 1, False)
+            config.noise_dim, config.loss, config.spectral_norm, config.d_steps, config.lr_decay,
+            config.mismatched_labels, config.dropout) == \
+        (150, 256, 2e-4, 2e-4, 0.9, 0.999, 100, "ns", False, 1, False, False, 0.5)
 
 
 def test_lr_sets_both_rates_and_separate_rates_win():
