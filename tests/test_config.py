@@ -17,7 +17,7 @@ def test_model_defaults_apply_unless_overridden():
         ("default", 20, 64, 2e-4, 1e-3, 0.5, 100, True, True, True, 0.0)
     assert make_config("cgan", spectral_norm=False).spectral_norm is False  # --nospectral_norm
     assert config.run_name == "cgan-fashion_mnist" and str(config.run_dir) == "logs/cgan-fashion_mnist"
-    assert make_config("gan").batch_size == 64
+    assert (make_config("gan").batch_size, make_config("gan").minibatch_discrimination) == (64, True)
 
 
 @pytest.mark.parametrize("model", sorted(models.MODELS))

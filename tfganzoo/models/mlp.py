@@ -10,9 +10,11 @@ from tfganzoo.gan import GAN
 
 DESCRIPTION = "vanilla MLP GAN (Goodfellow et al. 2014)"
 TUTORIAL = dict(epochs=50, batch_size=64, g_lr=2e-4, d_lr=2e-4, beta_1=0.5, noise_dim=100)
-# The zoo's (README, Results): the tutorial's plus spectral norm and the linear decay of both rates over 20 epochs.
-# On Fashion-MNIST, two seeds: 4x the recall (0.04-0.05 -> 0.15-0.20) for 2 points of FID (20 -> 22).
-DEFAULTS = dict(TUTORIAL, epochs=20, spectral_norm=True, lr_decay=True)
+# The zoo's (README, Results): the tutorial's plus spectral norm and the linear decay of both rates over 20 epochs
+# (on Fashion-MNIST, two seeds: 4x the recall, 0.04-0.05 -> 0.15-0.20, for 2 points of FID, 20 -> 22), plus
+# minibatch discrimination, which then lifted recall again (0.13 / 0.12 -> 0.20 / 0.23) and lowered FID (39.3 /
+# 34.9 -> 33.6 / 32.3, another classifier's features), precision up too.
+DEFAULTS = dict(TUTORIAL, epochs=20, spectral_norm=True, lr_decay=True, minibatch_discrimination=True)
 GAN_CLASS = GAN
 GAN_OPTIONS = ()
 BUILD_OPTIONS = ()
