@@ -191,8 +191,12 @@ def unchanged_after(run_dir, action, message):
 
 def test_a_rerun_that_does_not_match_the_run_is_refused(finished, tiny_idx_dir, tmp_path):
     unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, loss="hinge")),
-                    r"holds a run this command does not match: loss='hinge' \(the run has 'ns'\); rerun its own "
-                    r"command to resume it, or add --fresh to start over")
+                    r"holds a run this command does not match: loss='hinge' \(the run has 'ns'\); to resume it, "
+                    r"give the run's own values \(--loss=ns\), or add --fresh to start over")
+    unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, clip=0.01, d_lr=1e-4,
+                                                                         mismatched_labels=False)),
+                    r"clip=0.01 \(the run has None\), .*; to resume it, give the run's own values "
+                    r"\(--d_lr=0.001 --mismatched_labels\) and leave out --clip, or add --fresh to start over")
     unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=1)),
                     r"--epochs=1 is fewer than .* has trained already \(2\)")
 
@@ -202,7 +206,8 @@ def test_a_run_from_before_presets_resumes_under_the_preset_that_gave_its_values
     config_json = old.run_dir / "config.json"
     config_json.write_text(config_json.read_text().replace('"preset": "tutorial",', ""))  # as written before presets
     unchanged_after(old.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=3)),
-                    r"does not match: .*beta_1=0.5 \(the run has 0.9\)")
+                    r"does not match: .*beta_1=0.5 \(the run has 0.9\).*; to resume it, give the run's own values "
+                    r"\(.*--beta_1=0.9.*\)")
     resumed = training.train(tiny_config(tiny_idx_dir, tmp_path, preset="tutorial", epochs=3), verbose=0)
     assert (resumed.preset, resumed.epochs, resumed.seed) == ("tutorial", 3, old.seed)
     assert '"preset": "tutorial"' in config_json.read_text()

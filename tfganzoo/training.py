@@ -160,14 +160,25 @@ def resumed_config(config, stored):
     changed = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
                if getattr(config, f.name) is not None and f.name not in ("image_shape", "num_classes")
                and getattr(config, f.name) != getattr(stored, f.name)}
-    conflicts = [f"{name}={value!r} (the run has {getattr(stored, name)!r})" for name, value in changed.items()
-                 if name not in RESUMABLE]
+    conflicts = [name for name in changed if name not in RESUMABLE]
     if conflicts:
-        raise UserError(f"{config.run_dir} holds a run this command does not match: {', '.join(conflicts)}; "
-                        "rerun its own command to resume it, or add --fresh to start over")
+        found = ", ".join(f"{name}={changed[name]!r} (the run has {getattr(stored, name)!r})" for name in conflicts)
+        raise UserError(f"{config.run_dir} holds a run this command does not match: {found}; to resume it, "
+                        f"{_resume_advice({name: getattr(stored, name) for name in conflicts})}, or add --fresh to "
+                        "start over")
     resumed = dataclasses.replace(stored, **{name: changed[name] for name in changed if name in RESUMABLE})
     config_lib.validate(resumed, f"resuming {config.run_dir}: ")  # a new strategy may not suit the run
     return resumed
+
+
+def _resume_advice(stored_values):
+    """The train.py flags that give a run its stored values back (a preset whose defaults changed since the run
+    started leaves its plain command not matching it)."""
+    given = [f"--{'' if value else 'no'}{name}" if isinstance(value, bool) else f"--{name}={value}"
+             for name, value in stored_values.items() if value is not None]
+    left_out = [f"--{name}" for name, value in stored_values.items() if value is None]
+    return " and ".join([f"give the run's own values ({' '.join(given)})"] * bool(given)
+                        + [f"leave out {' '.join(left_out)}"] * bool(left_out))
 
 
 def move_aside(run_dir):
