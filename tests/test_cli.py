@@ -29,9 +29,11 @@ def test_loss_csv_has_the_tutorial_header_and_one_row_per_epoch(cgan_run):
         rows = list(csv.reader(f))
     assert rows[0] == ["epoch", "Real_P", "Fake_P", "Gen_loss", "Dis_loss"]
     assert [row[0] for row in rows[1:]] == ["1", "2"]
+    # cgan's default loss, lsgan, logs D's raw output (its regression target: 1 real, 0 generated), and squares.
+    assert json.loads((cgan_run / "config.json").read_text())["loss"] == "lsgan"
     for row in rows[1:]:
         real_p, fake_p, g_loss, d_loss = map(float, row[1:])
-        assert 0 <= real_p <= 1 and 0 <= fake_p <= 1 and g_loss > 0 and d_loss > 0
+        assert -1 < fake_p < real_p < 2 and g_loss > 0 and d_loss > 0
 
 
 def test_sample_grids_have_20_rows_and_one_column_per_class(cgan_run):
@@ -58,7 +60,7 @@ def test_weights_and_config_are_written(cgan_run):
     assert (config["model"], config["batch_size"], config["image_shape"], config["num_classes"]) == \
         ("cgan", 16, [28, 28, 1], 10)
     assert (config["preset"], config["g_lr"], config["d_lr"], config["noise_dim"], config["spectral_norm"],
-            config["seed"]) == ("default", 2e-4, 1e-3, 100, True, 3)
+            config["seed"]) == ("default", 2e-4, 5e-4, 100, True, 3)
 
 
 def test_sample_writes_labelled_npz_and_is_reproducible(cgan_run, tmp_path):

@@ -191,12 +191,12 @@ def unchanged_after(run_dir, action, message):
 
 def test_a_rerun_that_does_not_match_the_run_is_refused(finished, tiny_idx_dir, tmp_path):
     unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, loss="hinge")),
-                    r"holds a run this command does not match: loss='hinge' \(the run has 'ns'\); to resume it, "
-                    r"give the run's own values \(--loss=ns\), or add --fresh to start over")
+                    r"holds a run this command does not match: loss='hinge' \(the run has 'lsgan'\); to resume "
+                    r"it, give the run's own values \(--loss=lsgan\), or add --fresh to start over")
     unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, clip=0.01, d_lr=1e-4,
                                                                          mismatched_labels=False)),
                     r"clip=0.01 \(the run has None\), .*; to resume it, give the run's own values "
-                    r"\(--d_lr=0.001 --mismatched_labels\) and leave out --clip, or add --fresh to start over")
+                    rf"\(--d_lr={finished.d_lr} --mismatched_labels\) and leave out --clip, or add --fresh to start over")
     unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=1)),
                     r"--epochs=1 is fewer than .* has trained already \(2\)")
 
