@@ -177,8 +177,12 @@ def _resume_advice(stored_values):
     given = [f"--{'' if value else 'no'}{name}" if isinstance(value, bool) else f"--{name}={value}"
              for name, value in stored_values.items() if value is not None]
     left_out = [f"--{name}" for name, value in stored_values.items() if value is None]
-    return " and ".join([f"give the run's own values ({' '.join(given)})"] * bool(given)
-                        + [f"leave out {' '.join(left_out)}"] * bool(left_out))
+    advice = []
+    if given:
+        advice.append(f"give the run's own values ({' '.join(given)})")
+    if left_out:
+        advice.append(f"leave out {' '.join(left_out)}")
+    return " and ".join(advice)
 
 
 def move_aside(run_dir):

@@ -20,7 +20,7 @@ TUTORIAL = dict(epochs=150, batch_size=256, g_lr=2e-4, d_lr=2e-4, beta_1=0.9, no
 # seeds: FID 25.6 against 27.9, recall 0.18 against 0.15, label accuracy 0.67 against 0.61 (with dropout
 # lowered alone, the discriminator stopped reading the label; mismatched labels alone cost FID and recall).
 # Then the least-squares loss with the discriminator at 5e-4 beat that on every score (FID 25.6 -> 21.6, recall
-# 0.18 -> 0.26, label accuracy 0.67 -> 0.78; the loss alone, with D at 1e-3, bought labels for FID and recall).
+# 0.18 -> 0.27, label accuracy 0.67 -> 0.78; the loss alone, with D at 1e-3, bought labels for FID and recall).
 DEFAULTS = dict(epochs=20, batch_size=64, g_lr=2e-4, d_lr=5e-4, beta_1=0.5, noise_dim=100, loss="lsgan",
                 spectral_norm=True, lr_decay=True, mismatched_labels=True, dropout=0.0)
 GAN_CLASS = ConditionalGAN
