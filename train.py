@@ -43,6 +43,8 @@ flags.DEFINE_bool("spectral_norm", None, f"Spectral normalisation of the discrim
                   f"{PER_MODEL}.")
 flags.DEFINE_bool("minibatch_discrimination", None, "Minibatch discrimination before the discriminator's "
                   f"real/fake output {PER_MODEL}.")
+flags.DEFINE_float("ema_decay", None, "Decay per generator step of an exponential moving average of the generator's "
+                   f"weights, which then samples, is evaluated and saved (0: no average) {PER_MODEL}.")
 flags.DEFINE_integer("epochs", None, f"Training epochs {PER_MODEL}.", lower_bound=1)
 flags.DEFINE_integer("batch_size", None, f"Batch size {PER_MODEL}.", lower_bound=1)
 flags.DEFINE_float("lr", None, f"Adam learning rate of both networks {PER_MODEL}.")
@@ -101,8 +103,8 @@ flags.DEFINE_alias("MODEL_PATH", "weights_dir")
 
 FLAGS = flags.FLAGS
 CONFIG_FLAGS = ("preset", "data_path", "data_dir", "loss", "penalty", "penalty_weight", "clip", "d_steps",
-                "spectral_norm", "minibatch_discrimination", "epochs", "batch_size", "lr", "g_lr", "d_lr", "beta_1",
-                "beta_2", "lr_decay", "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir",
+                "spectral_norm", "minibatch_discrimination", "ema_decay", "epochs", "batch_size", "lr", "g_lr", "d_lr",
+                "beta_1", "beta_2", "lr_decay", "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir",
                 "save_every", "keep_checkpoints", "checkpoint_minutes", "seed", "jit_compile", "strategy",
                 "mixed_precision", "steps_per_execution", "image_size", "num_categorical", "num_continuous",
                 "info_weight", "class_weight", "mismatched_labels", "dropout", "eval_every", "eval_samples",

@@ -53,6 +53,8 @@ def test_config_json_round_trip(tmp_path):
     (dict(batch_size=2.5), "batch_size must be a positive integer, got 2.5"),
     (dict(lr=-1.0), "g_lr must be positive, got -1.0"),
     (dict(beta_1=1.0), r"beta_1 must lie in \[0, 1\), got 1.0"),
+    (dict(ema_decay=1.0), r"ema_decay must lie in \[0, 1\), got 1.0"),
+    (dict(ema_decay=-0.5), r"ema_decay must lie in \[0, 1\), got -0.5"),
     (dict(loss="wgan2"), "unknown loss 'wgan2'; valid choices: hinge, lsgan, minimax, ns, wgan"),
     (dict(penalty_weight=5.0), "penalty_weight=5.0 needs a penalty; valid choices: wgan-gp, dragan, r1"),
     (dict(clip=0.01, penalty="wgan-gp"), "clip=0.01 and penalty=wgan-gp both constrain"),

@@ -29,10 +29,10 @@ EPOCHS, STEPS = 3, 4  # 64 tiny images, batches of 16
 
 
 def train_args(data_dir, log_dir, *extra):
-    # dcgan: batch norm statistics, two Adam states, the learning-rate decay and the noise stream must all
-    # come back on resume.
+    # dcgan: batch norm statistics, two Adam states, the learning-rate decay, the generator's weight average
+    # and the noise stream must all come back on resume.
     return ["--model=dcgan", f"--data_path={data_dir}", f"--log_dir={log_dir}", f"--epochs={EPOCHS}",
-            "--batch_size=16", "--seed=7", "--lr_decay", "--eval_every=1", "--eval_samples=10",
+            "--batch_size=16", "--seed=7", "--lr_decay", "--ema_decay=0.9", "--eval_every=1", "--eval_samples=10",
             "--final_eval_samples=0", "--steps_per_execution=1", *extra]  # checkpoints and signals at every step
 
 

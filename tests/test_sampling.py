@@ -1,10 +1,11 @@
 """Reloading a run: the saved-then-reloaded generator gives identical samples."""
 
+import keras
 import numpy as np
 import pytest
 
 from conftest import with_data_shape
-from tfganzoo import sampling, training
+from tfganzoo import checkpoints, sampling, training
 from tfganzoo.config import make_config
 from tfganzoo.errors import UserError
 
@@ -13,7 +14,8 @@ from tfganzoo.errors import UserError
 def trained(tmp_path_factory, tiny_idx_dir):
     log_dir = tmp_path_factory.mktemp("runs")
     config = make_config("cgan", "mnist", data_path=str(tiny_idx_dir), epochs=2, batch_size=16, steps_per_epoch=2,
-                         save_every=1, log_dir=str(log_dir), seed=5, jit_compile=False)  # XLA: slower for 4 steps
+                         save_every=1, log_dir=str(log_dir), seed=5, jit_compile=False,  # XLA: slower for 4 steps
+                         ema_decay=0.9)
     config = training.train(config, verbose=0)
     return config
 
@@ -34,6 +36,23 @@ def test_reloaded_generator_gives_identical_samples(trained):
     a, b = sampling.generate(first, latent, labels), sampling.generate(second, latent, labels)
     assert a.dtype == np.uint8 and a.shape == (12, 28, 28, 1)
     np.testing.assert_array_equal(a, b)
+
+
+def test_the_saved_generator_is_the_weight_average_and_generator_raw_the_trained_one(trained):
+    gan = training.compile_gan(trained, steps_per_epoch=2)
+    _, _, newest = checkpoints.latest_position(trained.run_dir / "checkpoints")
+    checkpoints.Checkpoints(newest.parent, gan, keep=3).restore(newest)
+    weights = trained.run_dir / "weights"
+    for network, file in ((gan.generator_ema, "generator.weights.h5"), (gan.generator, "generator_raw.weights.h5")):
+        saved = keras.models.clone_model(network)
+        saved.load_weights(weights / file)
+        for a, b in zip(saved.variables, network.variables):
+            np.testing.assert_array_equal(np.array(a), np.array(b), err_msg=f"{file}: {a.path}")
+    assert not np.array_equal(np.array(gan.generator_ema.variables[0]), np.array(gan.generator.variables[0]))
+    # Loading a run samples from the average.
+    _, loaded = sampling.load_run(trained.run_dir)
+    latent, labels = gan.fixed_latent(4, seed=2), np.arange(4)
+    np.testing.assert_array_equal(sampling.generate(loaded, latent, labels), sampling.generate(gan, latent, labels))
 
 
 def test_final_weights_are_preferred_and_epoch_weights_are_loadable(trained):

@@ -63,6 +63,33 @@ def test_d_steps_makes_that_many_discriminator_updates_per_generator_update():
     assert int(gan.d_optimizer.iterations) == 3 and int(gan.g_optimizer.iterations) == 1
 
 
+@pytest.mark.parametrize("name", ["dcgan", "cgan"])  # dcgan: batch-norm statistics are averaged too
+def test_the_generator_average_moves_by_the_ramped_decay_and_samples(name):
+    gan = tiny_gan(name, ema_decay=0.5)
+    assert [v.path for v in gan.generator_ema.variables] == [v.path for v in gan.generator.variables]
+    assert not gan.generator_ema.trainable_variables  # no optimizer, no gradient reaches it
+    start = [np.array(v) for v in gan.generator.variables]
+    np.testing.assert_array_equal([np.array(v) for v in gan.generator_ema.variables][0], start[0])
+    gan.train_step(batch(8))
+    decay = min(0.5, (1 + 1) / (10 + 1))  # after the first generator step: the ramp, not 0.5
+    for average, old, new in zip(gan.generator_ema.variables, start, gan.generator.variables):
+        np.testing.assert_allclose(np.array(average), decay * old + (1 - decay) * np.array(new), rtol=1e-5,
+                                   atol=1e-7, err_msg=average.path)
+    assert not np.array_equal(np.array(gan.generator_ema.variables[0]), np.array(gan.generator.variables[0]))
+    # Outside the step, images come from the average; inside it, from the trained generator.
+    images, labels = batch(4)
+    latent = {name: keras.ops.convert_to_tensor(value) for name, value in gan.fixed_latent(4, seed=0).items()}
+    inputs = gan.generator_inputs(latent, keras.ops.convert_to_tensor(labels))
+    np.testing.assert_allclose(gan.generate(latent, labels), gan.generator_ema(inputs, training=False), atol=1e-6)
+    np.testing.assert_allclose(gan.generate(latent, labels, training=True), gan.generator(inputs, training=True),
+                               atol=1e-6)
+
+
+def test_without_an_average_the_trained_generator_samples():
+    gan = tiny_gan("gan", ema_decay=0.0)
+    assert gan.generator_ema is None and gan.sampler is gan.generator
+
+
 def test_clip_keeps_every_discriminator_weight_in_range():
     gan = tiny_gan("gan", loss="wgan", clip=0.01, lr=0.5, spectral_norm=False)
     gan.train_step(batch(8))

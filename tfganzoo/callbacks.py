@@ -116,7 +116,8 @@ class EpochTensorBoard(keras.callbacks.TensorBoard):
 
 class PeriodicWeights(keras.callbacks.Callback):
     """save_weights of both networks every `every` epochs (…_epoch_NNNN.weights.h5) and after the last
-    epoch (generator.weights.h5, discriminator.weights.h5).
+    epoch (generator.weights.h5, discriminator.weights.h5). "generator" is the one that samples (GAN.sampler):
+    with a weight average, the average, and the trained generator's own weights go to generator_raw….
 
     Each file is written under a temporary name and renamed, so an interrupted save never replaces a good
     file with a broken one.
@@ -130,7 +131,10 @@ class PeriodicWeights(keras.callbacks.Callback):
 
     def save(self, epoch=None):
         self.weights_dir.mkdir(parents=True, exist_ok=True)
-        for name, network in (("generator", self.gan.generator), ("discriminator", self.gan.discriminator)):
+        networks = {"generator": self.gan.sampler, "discriminator": self.gan.discriminator}
+        if self.gan.generator_ema is not None:
+            networks["generator_raw"] = self.gan.generator
+        for name, network in networks.items():
             with atomic_path(self.weights_dir / sampling.weights_file(name, epoch)) as tmp:
                 network.save_weights(tmp)
 

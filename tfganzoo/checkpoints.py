@@ -75,6 +75,8 @@ class Checkpoints:
         self.state = {"generator": gan.generator.variables, "discriminator": gan.discriminator.variables,
                       "g_optimizer": gan.g_optimizer.variables, "d_optimizer": gan.d_optimizer.variables,
                       "noise": [gan.seed_generator.state], "epoch_means": self.tracker_variables}
+        if gan.generator_ema is not None:
+            self.state["generator_ema"] = gan.generator_ema.variables
         # Lists of variables, tracked by position: the same config builds them in the same order.
         self.checkpoint = tf.train.Checkpoint(**{name: list(variables) for name, variables in self.state.items()})
 

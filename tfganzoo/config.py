@@ -36,6 +36,7 @@ class Config:
     d_steps: int = 1  # discriminator updates per generator update
     spectral_norm: bool = False  # spectral normalisation of the discriminator's dense and conv layers
     minibatch_discrimination: bool = False  # a minibatch discrimination layer before D's real/fake output
+    ema_decay: float = 0.0  # decay of the generator weights' moving average, which samples; 0: no average
     data_path: str | None = None
     data_dir: str | None = None
     steps_per_epoch: int | None = None  # None: one pass over the data
@@ -184,7 +185,7 @@ def validate(config, source=""):
     for name in ("info_weight", "class_weight"):
         if not _positive(getattr(config, name)) and getattr(config, name) != 0:
             raise UserError(f"{source}{name} must be zero or positive, got {getattr(config, name)!r}")
-    for name in ("beta_1", "beta_2"):
+    for name in ("beta_1", "beta_2", "ema_decay"):
         if not 0 <= getattr(config, name) < 1:
             raise UserError(f"{source}{name} must lie in [0, 1), got {getattr(config, name)!r}")
     if not config.run_name or Path(config.run_name).name != config.run_name:

@@ -31,7 +31,7 @@ def export_generator(gan, directory):
     if directory.exists():
         raise UserError(f"--export={directory} already exists; choose a new directory")
     module = tf.Module()
-    module.generator = gan.generator  # tracks the weights the signature reads
+    module.generator = gan.sampler  # tracks the weights the signature reads
 
     @tf.function(input_signature=[serving_specs(gan)])
     def serve(inputs):

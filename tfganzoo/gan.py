@@ -42,12 +42,17 @@ class GAN(keras.Model):
       d_steps: discriminator updates per generator update, each on its own real batch: a step receives
         d_steps batches at once (the pipeline's batch is d_steps x batch_size) and splits them.
       seed: seed of the generator-noise stream drawn inside the train step.
+      ema_decay: if > 0, `generator_ema` keeps an exponential moving average of the generator's weights,
+        updated after each generator step, and everything outside the train step samples from it (see
+        `sampler`). The decay ramps up as min(ema_decay, (1 + t) / (10 + t)) at generator step t, as
+        tf.train.ExponentialMovingAverage's num_updates does, so the first epochs do not average in the
+        initial weights.
     """
 
     conditional = False  # whether generation takes class labels
 
     def __init__(self, generator, discriminator, *, noise_dim, num_classes, loss="ns", penalty="none",
-                 penalty_weight=None, clip=None, d_steps=1, seed=None, **kwargs):
+                 penalty_weight=None, clip=None, d_steps=1, seed=None, ema_decay=0.0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -62,6 +67,8 @@ class GAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         names = LOG_NAMES + (("Penalty",) if self.penalty.function else ())
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self.ema_decay = ema_decay
+        self.generator_ema = averaged_copy(generator) if ema_decay else None
         self.built = True  # its networks are built; fit must not trace `call` on a batch to build it
 
     def compile(self, g_optimizer, d_optimizer, **kwargs):
@@ -113,10 +120,17 @@ class GAN(keras.Model):
         return None
 
     # ----- shared machinery -----
+    @property
+    def sampler(self):
+        """The generator that samples, is evaluated, saved and exported: the averaged one when there is one."""
+        return self.generator if self.generator_ema is None else self.generator_ema
+
     def generate(self, latent, labels, training=False):
+        """Images from the trained generator (training=True, in the step) or from the sampler (otherwise)."""
         latent, labels = _as_tensors((latent, labels))  # Keras refuses numpy and tensors mixed in one call
+        network = self.generator if training else self.sampler
         # float32 out whatever the compute precision: images and losses stay in full precision.
-        return ops.cast(self.generator(self.generator_inputs(latent, labels), training=training), "float32")
+        return ops.cast(network(self.generator_inputs(latent, labels), training=training), "float32")
 
     def discriminate(self, images, labels, training=False):
         images, labels = _as_tensors((images, labels))
@@ -206,7 +220,25 @@ class GAN(keras.Model):
             scaled_loss = self._for_gradients(self.g_optimizer, g_loss)
         variables = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, variables), variables))
+        if self.generator_ema is not None:
+            self._update_average()
         return g_loss
+
+    def _update_average(self):
+        """Moves generator_ema towards the generator: every weight, batch-norm statistics included. Each replica
+        holds the same weights, so each assigns the same value to its copy."""
+        steps = ops.cast(self.g_optimizer.iterations, "float32")
+        decay = ops.minimum(self.ema_decay, (1.0 + steps) / (10.0 + steps))
+        for average, variable in zip(self.generator_ema.variables, self.generator.variables):
+            average.assign(decay * average + (1.0 - decay) * ops.cast(variable, average.dtype))
+
+
+def averaged_copy(network):
+    """A copy of `network` with its weights, to hold their moving average (GAN's ema_decay)."""
+    copy = keras.models.clone_model(network)
+    copy.set_weights(network.get_weights())
+    copy.trainable = False
+    return copy
 
 
 class ConditionalGAN(GAN):

@@ -34,7 +34,8 @@ def find_generator_weights(weights_dir):
 
 
 def load_run(run_dir, weights=None):
-    """(config, gan) of a training run, the generator's weights loaded (final or latest, or `weights`)."""
+    """(config, gan) of a training run, the generator's weights loaded (final or latest, or `weights`) into the
+    network that samples (gan.sampler)."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise UserError(f"--run_dir={run_dir} is not a directory")
@@ -47,7 +48,7 @@ def load_run(run_dir, weights=None):
         with warnings.catch_warnings():
             # Keras only warns when it skips parts of a mismatched file, leaving those layers untrained.
             warnings.filterwarnings("error", module=r"keras\.src\.saving")
-            gan.generator.load_weights(path)
+            gan.sampler.load_weights(path)
     except Exception as e:  # h5py and Keras raise many types for a foreign or corrupt file
         raise UserError(f"cannot load {path} into the {config.model} generator: {str(e).splitlines()[0]}") from None
     return config, gan

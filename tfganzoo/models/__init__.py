@@ -18,8 +18,8 @@ from tfganzoo.errors import UserError, unknown_choice
 from tfganzoo.layers import BatchFreeNormalization, Maxout
 from tfganzoo.models import acgan, cgan, dcgan, infogan, mlp
 
-# Config fields every GAN class takes: the stabilisers of the shared train step.
-STABILISERS = ("loss", "penalty", "penalty_weight", "clip", "d_steps")
+# Config fields every GAN class takes: the stabilisers of the shared train step (and the generator average).
+STABILISERS = ("loss", "penalty", "penalty_weight", "clip", "d_steps", "ema_decay")
 
 MODELS = {
     "gan": mlp,
