@@ -54,13 +54,14 @@ def test_tensorboard_has_the_scalars_and_the_grid_each_epoch(cgan_run):
 
 def test_weights_and_config_are_written(cgan_run):
     names = sorted(p.name for p in (cgan_run / "weights").iterdir())
-    assert names == sorted(f"{net}{suffix}.weights.h5" for net in ("generator", "discriminator")
+    # cgan's default samples from a weight average: "generator" is the average, "generator_raw" the trained one.
+    assert names == sorted(f"{net}{suffix}.weights.h5" for net in ("generator", "generator_raw", "discriminator")
                            for suffix in ("", "_epoch_0001", "_epoch_0002"))
     config = json.loads((cgan_run / "config.json").read_text())
     assert (config["model"], config["batch_size"], config["image_shape"], config["num_classes"]) == \
         ("cgan", 16, [28, 28, 1], 10)
     assert (config["preset"], config["g_lr"], config["d_lr"], config["noise_dim"], config["spectral_norm"],
-            config["seed"]) == ("default", 2e-4, 5e-4, 100, True, 3)
+            config["ema_decay"], config["seed"]) == ("default", 2e-4, 5e-4, 100, True, 0.999, 3)
 
 
 def test_sample_writes_labelled_npz_and_is_reproducible(cgan_run, tmp_path):

@@ -14,7 +14,8 @@ def test_model_defaults_apply_unless_overridden():
     config = make_config("cgan", "fashion_mnist")
     assert (config.preset, config.epochs, config.batch_size, config.g_lr, config.d_lr, config.beta_1,
             config.noise_dim, config.loss, config.spectral_norm, config.lr_decay, config.mismatched_labels,
-            config.dropout) == ("default", 20, 64, 2e-4, 5e-4, 0.5, 100, "lsgan", True, True, True, 0.0)
+            config.dropout, config.ema_decay) == ("default", 20, 64, 2e-4, 5e-4, 0.5, 100, "lsgan", True, True, True,
+                                                  0.0, 0.999)
     assert make_config("cgan", spectral_norm=False).spectral_norm is False  # --nospectral_norm
     assert config.run_name == "cgan-fashion_mnist" and str(config.run_dir) == "logs/cgan-fashion_mnist"
     assert (make_config("gan").batch_size, make_config("gan").minibatch_discrimination) == (32, True)

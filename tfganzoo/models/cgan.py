@@ -21,8 +21,11 @@ TUTORIAL = dict(epochs=150, batch_size=256, g_lr=2e-4, d_lr=2e-4, beta_1=0.9, no
 # lowered alone, the discriminator stopped reading the label; mismatched labels alone cost FID and recall).
 # Then the least-squares loss with the discriminator at 5e-4 beat that on every score (FID 25.6 -> 21.6, recall
 # 0.18 -> 0.27, label accuracy 0.67 -> 0.78; the loss alone, with D at 1e-3, bought labels for FID and recall).
+# Sampling from the generator's weight average (same runs, same trained generator) then gave FID 21.6 -> 20.6
+# and recall 0.27 -> 0.29 at the same label accuracy; without the rate decay, the average did not stop the
+# samples getting worse after epoch 10 (FID 31, recall 0.07 at epoch 19).
 DEFAULTS = dict(epochs=20, batch_size=64, g_lr=2e-4, d_lr=5e-4, beta_1=0.5, noise_dim=100, loss="lsgan",
-                spectral_norm=True, lr_decay=True, mismatched_labels=True, dropout=0.0)
+                spectral_norm=True, lr_decay=True, mismatched_labels=True, dropout=0.0, ema_decay=0.999)
 GAN_CLASS = ConditionalGAN
 GAN_OPTIONS = ("mismatched_labels",)
 BUILD_OPTIONS = ("dropout",)
