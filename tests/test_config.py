@@ -18,7 +18,8 @@ def test_model_defaults_apply_unless_overridden():
                                                   0.0, 0.999)
     assert make_config("cgan", spectral_norm=False).spectral_norm is False  # --nospectral_norm
     assert config.run_name == "cgan-fashion_mnist" and str(config.run_dir) == "logs/cgan-fashion_mnist"
-    assert (make_config("gan").batch_size, make_config("gan").minibatch_discrimination) == (32, True)
+    gan = make_config("gan")
+    assert (gan.batch_size, gan.minibatch_discrimination, gan.ema_decay, gan.lr_decay) == (32, True, 0.999, False)
 
 
 @pytest.mark.parametrize("model", sorted(models.MODELS))

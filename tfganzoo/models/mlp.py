@@ -15,8 +15,12 @@ TUTORIAL = dict(epochs=50, batch_size=64, g_lr=2e-4, d_lr=2e-4, beta_1=0.5, nois
 # minibatch discrimination, which then lifted recall again (0.13 / 0.12 -> 0.20 / 0.23) and lowered FID (39.3 /
 # 34.9 -> 33.6 / 32.3, another classifier's features), precision up too; then batch 32, twice the updates per
 # epoch, lowered FID again (33.0 -> 27.2, means of two seeds) and raised recall (0.21 -> 0.25); the least-squares
-# loss lost (seed 1: FID 35.3, recall 0.18).
-DEFAULTS = dict(TUTORIAL, epochs=20, batch_size=32, spectral_norm=True, lr_decay=True, minibatch_discrimination=True)
+# loss lost (seed 1: FID 35.3, recall 0.18). Then sampling from the generator's weight average, with the rates
+# left constant, nearly halved FID (27.2 -> 14.0, KID 1.84 -> 0.82) at the same recall and precision: the trained
+# generator itself is worse without the decay (FID 39), but it wanders, and the average of where it wanders is
+# better than where the decay stops it (with the decay, the average gave FID 23.9, seed 1).
+DEFAULTS = dict(TUTORIAL, epochs=20, batch_size=32, spectral_norm=True, minibatch_discrimination=True,
+                ema_decay=0.999)
 GAN_CLASS = GAN
 GAN_OPTIONS = ()
 BUILD_OPTIONS = ()
