@@ -20,8 +20,10 @@ def test_model_defaults_apply_unless_overridden():
     assert config.run_name == "cgan-fashion_mnist" and str(config.run_dir) == "logs/cgan-fashion_mnist"
     gan = make_config("gan")
     assert (gan.batch_size, gan.minibatch_discrimination, gan.ema_decay, gan.lr_decay) == (32, True, 0.999, False)
-    dcgan = make_config("dcgan")
-    assert (dcgan.epochs, dcgan.spectral_norm, dcgan.ema_decay, dcgan.lr_decay) == (20, True, 0.999, False)
+    for conv in ("dcgan", "acgan"):
+        defaults = make_config(conv)
+        assert (defaults.epochs, defaults.spectral_norm, defaults.ema_decay, defaults.lr_decay) == \
+            (20, True, 0.999, False)
     infogan = make_config("infogan")
     assert (infogan.epochs, infogan.g_lr, infogan.d_lr, infogan.ema_decay, infogan.lr_decay, infogan.spectral_norm) \
         == (20, 1e-3, 2e-4, 0.999, False, False)
