@@ -12,8 +12,8 @@ DESCRIPTION = "information-maximising GAN (Chen et al. 2016)"
 TUTORIAL = dict(epochs=25, batch_size=64, g_lr=1e-3, d_lr=2e-4, beta_1=0.5, noise_dim=62)
 # The zoo's (README, Results): the paper's recipe over 20 epochs, sampled from the generator's weight average.
 # Two seeds, against the same runs' trained generator: FID 4.6 / 6.1 -> 2.6 / 3.1, precision 0.76 / 0.79 ->
-# 0.87 / 0.87, the same code accuracy (0.63 / 0.61). Spectral norm and the rate decay (what the other models'
-# defaults add) cost it code accuracy, InfoGAN's point (0.68 / 0.63 -> 0.54 / 0.44).
+# 0.87 / 0.87, the same code accuracy (0.63 / 0.61). Spectral norm with the rate decay (what the other
+# convolutional defaults had then) cost it code accuracy, InfoGAN's point (0.68 / 0.63 -> 0.54 / 0.44).
 DEFAULTS = dict(TUTORIAL, epochs=20, ema_decay=0.999)
 GAN_CLASS = InfoGAN
 GAN_OPTIONS = ("num_categorical", "num_continuous", "info_weight")
