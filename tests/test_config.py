@@ -26,7 +26,7 @@ def test_model_defaults_apply_unless_overridden():
             (20, True, 0.999, False)
     infogan = make_config("infogan")
     assert (infogan.epochs, infogan.g_lr, infogan.d_lr, infogan.ema_decay, infogan.lr_decay, infogan.spectral_norm) \
-        == (20, 1e-3, 2e-4, 0.999, False, False)
+        == (20, 5e-4, 2e-4, 0.999, False, False)
 
 
 @pytest.mark.parametrize("model", sorted(models.MODELS))
