@@ -79,6 +79,7 @@ def test_config_json_round_trip(tmp_path):
     (dict(dropout=0.2), "dropout=0.2 is an option of cgan, not of gan"),
     (dict(class_weight=2.0), "class_weight=2.0 is an option of acgan, not of gan"),
     (dict(info_weight=0.5), "info_weight=0.5 is an option of infogan, not of gan"),
+    (dict(continuous_weight=0.1), "continuous_weight=0.1 is an option of infogan, not of gan"),
     (dict(num_categorical=5), "num_categorical=5 is an option of infogan, not of gan"),
     (dict(num_continuous=3), "num_continuous=3 is an option of infogan, not of gan"),
 ])
@@ -90,7 +91,7 @@ def test_invalid_values_are_named(options, message):
 @pytest.mark.parametrize("model,options", [
     ("cgan", dict(dropout=0.2, mismatched_labels=False)),
     ("acgan", dict(class_weight=2.0)),
-    ("infogan", dict(info_weight=0.5, num_categorical=5, num_continuous=3)),
+    ("infogan", dict(info_weight=0.5, continuous_weight=0.1, num_categorical=5, num_continuous=3)),
 ])
 def test_model_options_are_taken_by_their_model(model, options):
     config = make_config(model, **options)

@@ -63,6 +63,8 @@ def test_infogan_mutual_information_loss_by_hand():
     nll = 2 * 0.918939 + 0.5
     value = losses.infogan_mutual_information_loss(q, categorical, continuous)
     assert float(value) == pytest.approx(cross_entropy + nll, abs=1e-5)
+    weighted = losses.infogan_mutual_information_loss(q, categorical, continuous, continuous_weight=0.1)
+    assert float(weighted) == pytest.approx(cross_entropy + 0.1 * nll, abs=1e-5)
 
 
 def test_infogan_loss_is_smallest_when_q_recovers_the_codes():

@@ -53,6 +53,7 @@ class Config:
     num_categorical: int = 10  # infogan: values of its categorical code
     num_continuous: int = 2  # infogan: number of continuous codes, uniform on [-1, 1]
     info_weight: float = 1.0  # infogan: lambda, weight of the mutual-information term
+    continuous_weight: float = 1.0  # infogan: weight of the continuous codes within that term
     class_weight: float = 1.0  # acgan: weight of the class log-likelihood term
     mismatched_labels: bool = False  # cgan: D also learns real images with wrong labels as fakes (GAN-CLS)
     dropout: float = 0.5  # cgan: dropout rate after each of the discriminator's maxout blocks (the tutorial's)
@@ -182,7 +183,7 @@ def validate(config, source=""):
                             f"not of {config.model}")
     if not (isinstance(config.dropout, (int, float)) and 0 <= config.dropout < 1):
         raise UserError(f"{source}dropout must lie in [0, 1), got {config.dropout!r}")
-    for name in ("info_weight", "class_weight"):
+    for name in ("info_weight", "continuous_weight", "class_weight"):
         if not _positive(getattr(config, name)) and getattr(config, name) != 0:
             raise UserError(f"{source}{name} must be zero or positive, got {getattr(config, name)!r}")
     for name in ("beta_1", "beta_2", "ema_decay"):

@@ -299,13 +299,16 @@ class InfoGAN(GAN):
     """InfoGAN (Chen et al. 2016): the generator also takes latent codes, one categorical code of
     `num_categorical` values and `num_continuous` codes uniform on [-1, 1]; a Q head on the discriminator
     body predicts them from generated images, and both the generator and Q minimise
-    info_weight * (the negated mutual-information lower bound)."""
+    info_weight * (the negated mutual-information lower bound), its continuous part weighted by
+    continuous_weight."""
 
-    def __init__(self, *args, num_categorical=10, num_continuous=2, info_weight=1.0, **kwargs):
+    def __init__(self, *args, num_categorical=10, num_continuous=2, info_weight=1.0, continuous_weight=1.0,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.num_categorical = num_categorical
         self.num_continuous = num_continuous
         self.info_weight = info_weight
+        self.continuous_weight = continuous_weight
 
     def sample_latent(self, batch_size):
         return {**super().sample_latent(batch_size),
@@ -330,7 +333,7 @@ class InfoGAN(GAN):
 
     def _information_loss(self, fake_out, latent):
         return self.info_weight * losses.infogan_mutual_information_loss(
-            fake_out, latent["categorical"], latent["continuous"])
+            fake_out, latent["categorical"], latent["continuous"], self.continuous_weight)
 
     def discriminator_extra_loss(self, real_out, fake_out, latent, labels):
         return self._information_loss(fake_out, latent)

@@ -121,7 +121,7 @@ HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
 # Chen et al. 2016, "InfoGAN", eq. 4-5: the variational lower bound L_I, negated (up to the constant H(c)).
-def infogan_mutual_information_loss(q, categorical, continuous):
+def infogan_mutual_information_loss(q, categorical, continuous, continuous_weight=1.0):
     """-E[log Q(c | G(z, c))] for one categorical code and a unit-variance Gaussian over the continuous codes.
 
     The Gaussian's standard deviation is fixed at 1, as in the authors' code (`fix_std=True`): with a learned
@@ -132,13 +132,15 @@ def infogan_mutual_information_loss(q, categorical, continuous):
       q: the Q head's outputs: "code_logits" [B, K], "code_mean" [B, M].
       categorical: int [B], the categorical code the images were generated from.
       continuous: float [B, M], the continuous codes they were generated from.
+      continuous_weight: the continuous codes' share; the paper weights them below 1, its differential
+        entropy being on another scale than the categorical code's entropy.
     Returns:
-      cross-entropy of the categorical code + Gaussian negative log-likelihood of the continuous codes
-      (summed over the M codes), both averaged over the batch.
+      cross-entropy of the categorical code + continuous_weight * the Gaussian negative log-likelihood of
+      the continuous codes (summed over the M codes), both averaged over the batch.
     """
     cross_entropy = acgan_class_loss(q["code_logits"], categorical)
     nll = ops.sum(HALF_LOG_2PI + 0.5 * ops.square(continuous - q["code_mean"]), axis=-1)
-    return cross_entropy + ops.mean(nll)
+    return cross_entropy + continuous_weight * ops.mean(nll)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,7 +17,7 @@ TUTORIAL = dict(epochs=25, batch_size=64, g_lr=1e-3, d_lr=2e-4, beta_1=0.5, nois
 # 3.1. A faster discriminator (spectral norm, or D at 4e-4) cost it code accuracy, InfoGAN's point.
 DEFAULTS = dict(TUTORIAL, epochs=20, g_lr=5e-4, ema_decay=0.999)
 GAN_CLASS = InfoGAN
-GAN_OPTIONS = ("num_categorical", "num_continuous", "info_weight")
+GAN_OPTIONS = ("num_categorical", "num_continuous", "info_weight", "continuous_weight")
 BUILD_OPTIONS = ()
 XLA_ON_CPU = False  # its step measured slower with XLA on a CPU (bench/throughput.py)
 
