@@ -82,8 +82,8 @@ flags.DEFINE_integer("steps_per_execution", None, "Train steps per call of the c
 flags.DEFINE_integer("num_categorical", 10, "infogan: values of the categorical code.", lower_bound=1)
 flags.DEFINE_integer("num_continuous", 2, "infogan: continuous codes, uniform on [-1, 1].", lower_bound=1)
 flags.DEFINE_float("info_weight", 1.0, "infogan: lambda, weight of the mutual-information term.", lower_bound=0)
-flags.DEFINE_float("continuous_weight", 1.0, "infogan: weight of the continuous codes within the mutual-"
-                   "information term (the paper uses less than 1).", lower_bound=0)
+flags.DEFINE_float("continuous_weight", None, "infogan: weight of the continuous codes within the mutual-"
+                   f"information term (the paper advises less than 1) {PER_MODEL}.", lower_bound=0)
 flags.DEFINE_float("class_weight", 1.0, "acgan: weight of the class log-likelihood term.", lower_bound=0)
 flags.DEFINE_bool("mismatched_labels", None, "cgan: the discriminator also learns real images paired with a wrong "
                   f"label as fakes (the matching-aware discriminator of Reed et al. 2016) {PER_MODEL}.")

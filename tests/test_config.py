@@ -25,8 +25,18 @@ def test_model_defaults_apply_unless_overridden():
         assert (defaults.epochs, defaults.spectral_norm, defaults.ema_decay, defaults.lr_decay) == \
             (20, True, 0.999, False)
     infogan = make_config("infogan")
-    assert (infogan.epochs, infogan.g_lr, infogan.d_lr, infogan.ema_decay, infogan.lr_decay, infogan.spectral_norm) \
-        == (20, 5e-4, 2e-4, 0.999, False, False)
+    assert (infogan.epochs, infogan.g_lr, infogan.d_lr, infogan.ema_decay, infogan.lr_decay, infogan.spectral_norm,
+            infogan.continuous_weight) == (20, 5e-4, 2e-4, 0.999, False, False, 0.1)
+    assert make_config("infogan", preset="tutorial").continuous_weight == 1.0
+
+
+def test_every_value_a_preset_sets_has_a_flag_that_defaults_to_unset():
+    import train  # defines train.py's flags (its main runs only as a script)
+
+    # A flag with a default of its own would always override the preset's value.
+    for module in models.MODELS.values():
+        for name in {**module.DEFAULTS, **module.TUTORIAL}:
+            assert train.FLAGS[name].default is None, f"--{name} should default to None (the preset's)"
 
 
 @pytest.mark.parametrize("model", sorted(models.MODELS))
