@@ -8,7 +8,10 @@ Each run is `python train.py --model=M --preset=P --epochs=E --seed=S --run_name
 directory that already has its metrics.json is not trained again, so the table can be rebuilt (or a cut-short
 sweep finished) by rerunning the same command. Prints a Markdown table with one row per model and preset:
 each score as mean ± half the spread over the seeds, and the command. With --plot_dir, also <model>.png there:
-FID, recall and label/code accuracy against epochs (each run's metrics.csv), every preset and seed.
+FID, recall and label/code accuracy against epochs (each run's metrics.csv), every preset and seed. --also
+puts finished `default` runs of other tags (candidates trained earlier) beside them, in the table and plot:
+
+    python bench/quality.py --models=infogan --presets=default,tutorial --also=g5 --epochs=20 --plot_dir=docs/curves
 """
 
 import csv
@@ -35,6 +38,8 @@ flags.DEFINE_string("log_dir", "logs/quality", "Where the runs go.", allow_overr
 flags.DEFINE_string("tag", "", "Suffix of the run names, for sweeps that differ in EXTRA flags.")
 flags.DEFINE_integer("eval_every", 1, "Passed to train.py (curves in each run's metrics.csv / metrics.png).")
 flags.DEFINE_string("extra", "", "More train.py flags, as one string (e.g. \"--loss=hinge --d_steps=1\").")
+flags.DEFINE_list("also", [], "Tags of finished runs of the default preset (candidates trained earlier with "
+                  "--tag=T --extra=...) to tabulate and plot beside these, for each model; never trained here.")
 flags.DEFINE_string("plot_dir", None, "Also write <plot_dir>/<model>.png: curves of every preset and seed.")
 FLAGS = flags.FLAGS
 flags.register_multi_flags_validator(
@@ -42,8 +47,9 @@ flags.register_multi_flags_validator(
     "--plot_dir plots the --eval_every curves: give --eval_every=1 or more, or leave out --plot_dir")
 
 
-def run_dir(model, preset, seed):
-    parts = [model] + [FLAGS.tag] * bool(FLAGS.tag) + [preset] * (preset != "default") + [f"s{seed}"]
+def run_dir(model, preset, seed, tag=None):
+    tag = FLAGS.tag if tag is None else tag
+    parts = [model] + [tag] * bool(tag) + [preset] * (preset != "default") + [f"s{seed}"]
     return ROOT / FLAGS.log_dir / "-".join(parts)
 
 
@@ -60,6 +66,15 @@ def train(model, preset, seed):
     if not report.exists():
         print("$", shlex.join(command(model, preset, seed)), file=sys.stderr, flush=True)
         subprocess.run([sys.executable] + command(model, preset, seed)[1:], cwd=ROOT, check=True)
+    return json.loads(report.read_text())
+
+
+def finished(model, preset, seed, tag):
+    """metrics.json of a run of another tag, which must have finished: its flags are not known here."""
+    report = run_dir(model, preset, seed, tag) / "metrics.json"
+    if not report.exists():
+        sys.exit(f"bench/quality.py: error: --also={tag}: {report} does not exist; train that run first "
+                 f"(--tag={tag} with its --extra flags)")
     return json.loads(report.read_text())
 
 
@@ -111,26 +126,38 @@ def targets(report, tutorial_reports):
             **({"fid": sum(tutorial_fid) / len(tutorial_fid) / 3} if tutorial_fid else {})}
 
 
+def label(preset, tag):
+    """A row's (and a curve's) name: the preset, and the tag of a candidate."""
+    return f"{preset} ({tag})" if tag else preset
+
+
 def main(argv):
     del argv
-    reports = {(model, preset): [train(model, preset, seed) for seed in FLAGS.seeds]
+    others = {(model, "default", tag): [finished(model, "default", seed, tag) for seed in FLAGS.seeds]
+              for model in FLAGS.models for tag in FLAGS.also}  # first: a missing one stops before any training
+    reports = {(model, preset, FLAGS.tag): [train(model, preset, seed) for seed in FLAGS.seeds]
                for model in FLAGS.models for preset in FLAGS.presets}
+    reports.update(others)
     print(f"| model | preset | {' | '.join(SCORES)} | command (seeds {', '.join(FLAGS.seeds)}) |")
     print("|---" * (len(SCORES) + 3) + "|")
-    for (model, preset), runs in reports.items():
+    for (model, preset, tag), runs in reports.items():
         cells = [cell([r["scores"][name] for r in runs if name in r["scores"]]) for name in SCORES]
-        shown = [c for c in command(model, preset, "S")
-                 if not c.startswith(("--log_dir", "--run_name", "--eval_every"))]
-        print(f"| {model} | {preset} | {' | '.join(cells)} | `{shlex.join(shown)}` |")
+        if tag == FLAGS.tag:
+            shown = [c for c in command(model, preset, "S")
+                     if not c.startswith(("--log_dir", "--run_name", "--eval_every"))]
+            how = f"`{shlex.join(shown)}`"
+        else:
+            how = f"the `--tag={tag}` runs ({run_dir(model, preset, 'S', tag).name})"
+        print(f"| {model} | {label(preset, tag)} | {' | '.join(cells)} | {how} |")
     first = next(iter(reports.values()))[0]
     print(f"\nfeatures: {first['features']['architecture']}, test accuracy {first['features'].get('test_accuracy')}"
           f", sha256 {first['features'].get('weights_sha256')}; {first['num_samples']} samples per run")
     if FLAGS.plot_dir:
         for model in FLAGS.models:
-            runs = {(preset, seed): read_curves(run_dir(model, preset, seed) / "metrics.csv")
-                    for preset in FLAGS.presets for seed in FLAGS.seeds}
+            runs = {(label(preset, tag), seed): read_curves(run_dir(model, preset, seed, tag) / "metrics.csv")
+                    for (run_model, preset, tag) in reports if run_model == model for seed in FLAGS.seeds}
             plot(runs, f"{model} on {FLAGS.dataset}", Path(FLAGS.plot_dir) / f"{model}.png",
-                 targets(first, reports.get((model, "tutorial"), [])))
+                 targets(first, reports.get((model, "tutorial", FLAGS.tag), [])))
             print(f"wrote {Path(FLAGS.plot_dir) / f'{model}.png'}")
 
 
