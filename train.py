@@ -109,8 +109,8 @@ CONFIG_FLAGS = ("preset", "data_path", "data_dir", "loss", "penalty", "penalty_w
                 "beta_1", "beta_2", "lr_decay", "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir",
                 "save_every", "keep_checkpoints", "checkpoint_minutes", "seed", "jit_compile", "strategy",
                 "mixed_precision", "steps_per_execution", "image_size", "num_categorical", "num_continuous",
-                "info_weight", "continuous_weight", "class_weight", "mismatched_labels", "dropout", "eval_every", "eval_samples",
-                "final_eval_samples", "features", "classifier_dir")
+                "info_weight", "continuous_weight", "class_weight", "mismatched_labels", "dropout", "eval_every",
+                "eval_samples", "final_eval_samples", "features", "classifier_dir")
 
 
 def main(argv):

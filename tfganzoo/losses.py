@@ -132,8 +132,8 @@ def infogan_mutual_information_loss(q, categorical, continuous, continuous_weigh
       q: the Q head's outputs: "code_logits" [B, K], "code_mean" [B, M].
       categorical: int [B], the categorical code the images were generated from.
       continuous: float [B, M], the continuous codes they were generated from.
-      continuous_weight: the continuous codes' share; the paper weights them below 1, its differential
-        entropy being on another scale than the categorical code's entropy.
+      continuous_weight: the continuous codes' share; the paper advises less than 1 for them, their
+        differential entropy being on another scale than the GAN objective.
     Returns:
       cross-entropy of the categorical code + continuous_weight * the Gaussian negative log-likelihood of
       the continuous codes (summed over the M codes), both averaged over the batch.
