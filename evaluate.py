@@ -6,6 +6,8 @@ histogram, and label accuracy (cgan, acgan) or categorical-code accuracy (infoga
 test split in the feature space of the evaluation classifier (or of InceptionV3 with --features=inception),
 whose identity is printed with the scores. The latents are those of the evaluation train.py runs after
 training (seed 0), so the same weights and sample count give the same numbers as the run's metrics.json.
+--by_class adds, for cgan and acgan, where the labels miss: each class's label accuracy, the class the
+classifier most often names instead, and the classifier's own accuracy on that class's real images.
 """
 
 import os
@@ -27,6 +29,8 @@ flags.DEFINE_string("classifier_dir", None, "Cache of evaluation classifiers (de
 flags.DEFINE_string("output", None, "Also write the scores and the feature extractor's identity as JSON here.")
 flags.DEFINE_integer("seed", 0, "Seed of the latents.")
 flags.DEFINE_string("weights", None, "Generator weights file (default: the run's final, else latest).")
+flags.DEFINE_bool("by_class", False, "Also the label accuracy of each class (cgan, acgan), the class most often "
+                  "predicted instead, and the classifier's own accuracy on that class's real images.")
 FLAGS = flags.FLAGS
 
 
@@ -35,14 +39,21 @@ def main(argv):
     try:
         config, gan = sampling.load_run(FLAGS.run_dir, FLAGS.weights)
         config = dataclasses.replace(config, features=FLAGS.features or config.features)
+        if FLAGS.by_class:  # checked before the evaluator, which may first have to train a classifier
+            evaluation.check_by_class(config.model, gan.conditional, config.features, FLAGS.num_samples,
+                                      config.num_classes)
         evaluator = evaluation.Evaluator(config, FLAGS.classifier_dir or config.classifier_dir)
+        by_class = evaluator.by_class(gan, FLAGS.num_samples, FLAGS.seed) if FLAGS.by_class else None
         scores = evaluator(gan, FLAGS.num_samples, FLAGS.seed)
     except UserError as e:
         raise SystemExit(f"evaluate.py: error: {e}")
     print(f"{config.model} on {config.dataset}, {FLAGS.num_samples} samples, run {FLAGS.run_dir}")
     print(evaluation.format_scores(scores, evaluator.identity))
+    if by_class:
+        print(evaluation.format_by_class(by_class))
     if FLAGS.output:
-        evaluation.write_report(FLAGS.output, FLAGS.run_dir, FLAGS.num_samples, scores, evaluator.identity)
+        evaluation.write_report(FLAGS.output, FLAGS.run_dir, FLAGS.num_samples, scores, evaluator.identity,
+                                by_class)
 
 
 if __name__ == "__main__":

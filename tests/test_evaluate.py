@@ -9,6 +9,8 @@ import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from conftest import one_line_error, run_script
+from tfganzoo import evaluation
+from tfganzoo.errors import UserError
 
 pytestmark = pytest.mark.slow
 SCORES = ["fid", "kid", "kid_stderr", "precision", "recall", "classifier_score", "class_entropy"]
@@ -71,11 +73,28 @@ def test_final_evaluation_equals_evaluate_py_on_the_final_weights(evaluated_run,
     final = json.loads((run_dir / "metrics.json").read_text())
     assert final["num_samples"] == 50 and list(final["scores"]) == SCORES + ["label_accuracy"]
     assert "Evaluation after training (50 samples, written to metrics.json):" in stdout
-    result = run_script("evaluate.py", f"--run_dir={run_dir}", "--num_samples=50", f"--output={tmp_path / 'm.json'}")
+    result = run_script("evaluate.py", f"--run_dir={run_dir}", "--num_samples=50", f"--output={tmp_path / 'm.json'}",
+                        "--by_class")
     assert result.returncode == 0, result.stderr
     again = json.loads((tmp_path / "m.json").read_text())
     assert again["features"] == final["features"]
     np.testing.assert_allclose([again["scores"][k] for k in SCORES], [final["scores"][k] for k in SCORES], rtol=1e-6)
+    # --by_class: one row per class, over the same images (5 per class), so the rows average to the accuracy.
+    rows = again["by_class"]
+    assert [row["name"] for row in rows] == [str(digit) for digit in range(10)]
+    assert np.mean([row["accuracy"] for row in rows]) == pytest.approx(again["scores"]["label_accuracy"])
+    assert all(0 <= row["real_accuracy"] <= 1 and row["instead"] != row["name"] for row in rows)
+    assert "most often instead" in result.stdout
+
+
+def test_accuracy_by_class_is_refused_where_it_means_nothing():
+    with pytest.raises(UserError, match="needs a conditional model .*this run: model gan, features classifier"):
+        evaluation.check_by_class("gan", False, "classifier", 100, 10)
+    with pytest.raises(UserError, match="model cgan, features inception"):
+        evaluation.check_by_class("cgan", True, "inception", 100, 10)
+    with pytest.raises(UserError, match="an image of every class: --num_samples=5 for 10 classes"):
+        evaluation.check_by_class("cgan", True, "classifier", 5, 10)
+    evaluation.check_by_class("acgan", True, "classifier", 10, 10)
 
 
 def test_a_folder_is_scored_against_its_own_images(tmp_path):

@@ -61,6 +61,11 @@ def test_classifier_score_and_entropy_catch_mode_collapse():
     assert metrics.predicted_class_entropy(one_class) == 0
 
 
+def test_confusion_matrix_counts_requested_against_predicted():
+    counts = metrics.confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], 3)
+    np.testing.assert_array_equal(counts, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
+
+
 def test_label_and_best_mapping_accuracy():
     labels = np.arange(100) % 10
     assert metrics.label_accuracy(np.eye(10)[labels], labels) == 1.0

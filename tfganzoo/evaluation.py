@@ -10,6 +10,7 @@ import numpy as np
 
 from tfganzoo import classifier as classifier_lib
 from tfganzoo import datasets, metrics, sampling
+from tfganzoo.errors import UserError
 from tfganzoo.files import write_text_atomic
 from tfganzoo.gan import InfoGAN
 
@@ -36,19 +37,28 @@ class Evaluator:
             load_train = lambda: train if train is not None else load("train")  # noqa: E731
             self.extractor = classifier_lib.load_or_train(config.dataset, load_train, real, cache_dir)
         self.class_accuracies = config.features == "classifier"  # ImageNet classes are not the data's classes
-        real_images, _ = classifier_lib.collect(real, max_real)
+        real_images, real_labels = classifier_lib.collect(real, max_real)
         self.num_real = len(real_images)
-        self.real_features, _ = self.extractor.features_and_probabilities(real_images)
+        self.real_features, real_probabilities = self.extractor.features_and_probabilities(real_images)
+        self.class_names = real.class_names
+        # The classifier's own confusions on real images: the yardstick of a generator's per-class accuracy.
+        self.real_confusion = metrics.confusion_matrix(real_labels, real_probabilities.argmax(1),
+                                                       real_probabilities.shape[1])
 
     @property
     def identity(self):
         return {**self.extractor.identity, "reference": f"{self.reference} split, {self.num_real} images"}
 
-    def __call__(self, gan, num_samples, seed=0):
-        """A dict of scores for `num_samples` generated images (an equal number per class when conditional)."""
+    def _generated(self, gan, num_samples, seed):
+        """(latent, requested labels or None, features, class probabilities) of `num_samples` generated images."""
         latent = gan.fixed_latent(num_samples, seed)
         labels = np.arange(num_samples) % gan.num_classes if gan.conditional else None
         features, probabilities = self.extractor.features_and_probabilities(sampling.generate(gan, latent, labels))
+        return latent, labels, features, probabilities
+
+    def __call__(self, gan, num_samples, seed=0):
+        """A dict of scores for `num_samples` generated images (an equal number per class when conditional)."""
+        latent, labels, features, probabilities = self._generated(gan, num_samples, seed)
         kid, kid_error = metrics.kid(self.real_features, features)
         precision, recall = metrics.precision_recall(self.real_features, features)
         scores = {
@@ -65,6 +75,46 @@ class Evaluator:
         return scores
 
 
+    def by_class(self, gan, num_samples, seed=0):
+        """Where a conditional generator's labels miss: one row per class, with the label accuracy of the images
+        generated for it (the same images as __call__'s), the class the classifier most often names instead,
+        and the classifier's own accuracy on the real images of that class."""
+        check_by_class(type(gan).__name__, gan.conditional, "classifier" if self.class_accuracies else "inception",
+                       num_samples, gan.num_classes)
+        _, labels, _, probabilities = self._generated(gan, num_samples, seed)
+        generated = metrics.confusion_matrix(labels, probabilities.argmax(1), gan.num_classes)
+        rows = []
+        for index, name in enumerate(self.class_names):
+            counts, total = generated[index], generated[index].sum()
+            wrong = np.where(np.arange(len(counts)) == index, -1, counts)
+            instead = int(np.argmax(wrong))
+            rows.append({"class": index, "name": name, "accuracy": float(counts[index] / total),
+                         "instead": self.class_names[instead] if counts[instead] else None,
+                         "instead_share": float(counts[instead] / total),
+                         "real_accuracy": float(self.real_confusion[index, index] / self.real_confusion[index].sum())})
+        return rows
+
+
+def check_by_class(model, conditional, features, num_samples, num_classes):
+    """A UserError unless accuracy by class can be measured: a conditional model, the classifier's features
+    (its classes are the data's), and an image of every class."""
+    if not conditional or features != "classifier":
+        raise UserError(f"accuracy by class needs a conditional model (cgan, acgan) scored with "
+                        f"--features=classifier; this run: model {model}, features {features}")
+    if num_samples < num_classes:
+        raise UserError(f"accuracy by class needs an image of every class: --num_samples={num_samples} for "
+                        f"{num_classes} classes")
+
+
+def format_by_class(rows):
+    """The rows of Evaluator.by_class as a table."""
+    width = max(len(row["name"]) for row in rows)
+    lines = [f"  {'class':<{width + 4}}accuracy  real images  most often instead"]
+    lines += [f"  {row['class']:<3} {row['name']:<{width}}{row['accuracy']:9.3f}{row['real_accuracy']:13.3f}  "
+              + (f"{row['instead']} ({row['instead_share']:.3f})" if row["instead"] else "-") for row in rows]
+    return "\n".join(lines)
+
+
 def describe(identity):
     """One line naming the feature extractor, for printing with every result."""
     accuracy = identity.get("test_accuracy")
@@ -79,7 +129,9 @@ def format_scores(scores, identity):
     return "\n".join([f"  {name:<17}{value:10.4f}" for name, value in scores.items()] + [describe(identity)])
 
 
-def write_report(path, run_dir, num_samples, scores, identity):
+def write_report(path, run_dir, num_samples, scores, identity, by_class=None):
     """The JSON report of one evaluation (written atomically)."""
     report = {"run_dir": str(run_dir), "num_samples": num_samples, "scores": scores, "features": identity}
+    if by_class is not None:
+        report["by_class"] = by_class
     write_text_atomic(path, json.dumps(report, indent=2) + "\n")

@@ -95,6 +95,13 @@ def label_accuracy(probabilities, requested):
     return float(np.mean(np.argmax(probabilities, axis=1) == requested))
 
 
+def confusion_matrix(requested, predicted, num_classes):
+    """counts[i, j]: how often class j was predicted where class i was requested (or is the true label)."""
+    counts = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(counts, (np.asarray(requested), np.asarray(predicted)), 1)
+    return counts
+
+
 def best_mapping_accuracy(codes, predicted):
     """Accuracy of the best one-to-one mapping from code values to classes (Hungarian algorithm)."""
     codes, predicted = np.asarray(codes), np.asarray(predicted)
