@@ -42,8 +42,8 @@ class Evaluator:
         self.real_features, real_probabilities = self.extractor.features_and_probabilities(real_images)
         self.class_names = real.class_names
         # The classifier's own confusions on real images: the yardstick of a generator's per-class accuracy.
-        self.real_confusion = metrics.confusion_matrix(real_labels, real_probabilities.argmax(1),
-                                                       real_probabilities.shape[1])
+        self.real_confusion = (metrics.confusion_matrix(real_labels, real_probabilities.argmax(1), real.num_classes)
+                               if self.class_accuracies else None)
 
     @property
     def identity(self):
@@ -73,7 +73,6 @@ class Evaluator:
         if isinstance(gan, InfoGAN) and self.class_accuracies:
             scores["code_accuracy"] = metrics.best_mapping_accuracy(latent["categorical"], probabilities.argmax(1))
         return scores
-
 
     def by_class(self, gan, num_samples, seed=0):
         """Where a conditional generator's labels miss: one row per class, with the label accuracy of the images
