@@ -43,8 +43,7 @@ def main(argv):
             evaluation.check_by_class(config.model, gan.conditional, config.features, FLAGS.num_samples,
                                       config.num_classes)
         evaluator = evaluation.Evaluator(config, FLAGS.classifier_dir or config.classifier_dir)
-        by_class = evaluator.by_class(gan, FLAGS.num_samples, FLAGS.seed) if FLAGS.by_class else None
-        scores = evaluator(gan, FLAGS.num_samples, FLAGS.seed)
+        scores, by_class = evaluator.evaluate(gan, FLAGS.num_samples, FLAGS.seed, FLAGS.by_class)
     except UserError as e:
         raise SystemExit(f"evaluate.py: error: {e}")
     print(f"{config.model} on {config.dataset}, {FLAGS.num_samples} samples, run {FLAGS.run_dir}")

@@ -36,6 +36,7 @@ class Evaluator:
         else:
             load_train = lambda: train if train is not None else load("train")  # noqa: E731
             self.extractor = classifier_lib.load_or_train(config.dataset, load_train, real, cache_dir)
+        self.features = config.features
         self.class_accuracies = config.features == "classifier"  # ImageNet classes are not the data's classes
         real_images, real_labels = classifier_lib.collect(real, max_real)
         self.num_real = len(real_images)
@@ -49,16 +50,17 @@ class Evaluator:
     def identity(self):
         return {**self.extractor.identity, "reference": f"{self.reference} split, {self.num_real} images"}
 
-    def _generated(self, gan, num_samples, seed):
-        """(latent, requested labels or None, features, class probabilities) of `num_samples` generated images."""
+    def __call__(self, gan, num_samples, seed=0):
+        """A dict of scores for `num_samples` generated images (an equal number per class when conditional)."""
+        return self.evaluate(gan, num_samples, seed)[0]
+
+    def evaluate(self, gan, num_samples, seed=0, by_class=False):
+        """(the scores of __call__, and with `by_class` the rows of `_by_class` for the same images, else None)."""
+        if by_class:
+            check_by_class(type(gan).__name__, gan.conditional, self.features, num_samples, gan.num_classes)
         latent = gan.fixed_latent(num_samples, seed)
         labels = np.arange(num_samples) % gan.num_classes if gan.conditional else None
         features, probabilities = self.extractor.features_and_probabilities(sampling.generate(gan, latent, labels))
-        return latent, labels, features, probabilities
-
-    def __call__(self, gan, num_samples, seed=0):
-        """A dict of scores for `num_samples` generated images (an equal number per class when conditional)."""
-        latent, labels, features, probabilities = self._generated(gan, num_samples, seed)
         kid, kid_error = metrics.kid(self.real_features, features)
         precision, recall = metrics.precision_recall(self.real_features, features)
         scores = {
@@ -72,16 +74,13 @@ class Evaluator:
             scores["label_accuracy"] = metrics.label_accuracy(probabilities, labels)
         if isinstance(gan, InfoGAN) and self.class_accuracies:
             scores["code_accuracy"] = metrics.best_mapping_accuracy(latent["categorical"], probabilities.argmax(1))
-        return scores
+        return scores, (self._by_class(labels, probabilities.argmax(1)) if by_class else None)
 
-    def by_class(self, gan, num_samples, seed=0):
+    def _by_class(self, requested, predicted):
         """Where a conditional generator's labels miss: one row per class, with the label accuracy of the images
-        generated for it (the same images as __call__'s), the class the classifier most often names instead,
-        and the classifier's own accuracy on the real images of that class."""
-        check_by_class(type(gan).__name__, gan.conditional, "classifier" if self.class_accuracies else "inception",
-                       num_samples, gan.num_classes)
-        _, labels, _, probabilities = self._generated(gan, num_samples, seed)
-        generated = metrics.confusion_matrix(labels, probabilities.argmax(1), gan.num_classes)
+        generated for it, the class the classifier most often names instead, and the classifier's own accuracy
+        on the real images of that class."""
+        generated = metrics.confusion_matrix(requested, predicted, len(self.class_names))
         rows = []
         for index, name in enumerate(self.class_names):
             counts, total = generated[index], generated[index].sum()
@@ -106,7 +105,7 @@ def check_by_class(model, conditional, features, num_samples, num_classes):
 
 
 def format_by_class(rows):
-    """The rows of Evaluator.by_class as a table."""
+    """The by-class rows of Evaluator.evaluate as a table."""
     width = max(len(row["name"]) for row in rows)
     lines = [f"  {'class':<{width + 4}}accuracy  real images  most often instead"]
     lines += [f"  {row['class']:<3} {row['name']:<{width}}{row['accuracy']:9.3f}{row['real_accuracy']:13.3f}  "
