@@ -87,6 +87,9 @@ flags.DEFINE_float("continuous_weight", None, "infogan: weight of the continuous
 flags.DEFINE_float("class_weight", 1.0, "acgan: weight of the class log-likelihood term.", lower_bound=0)
 flags.DEFINE_bool("mismatched_labels", None, "cgan: the discriminator also learns real images paired with a wrong "
                   f"label as fakes (the matching-aware discriminator of Reed et al. 2016) {PER_MODEL}.")
+flags.DEFINE_float("mismatch_temperature", None, "cgan: temperature of the draw of --mismatched_labels' wrong "
+                   "labels: 0 draws them uniformly; t > 0 in proportion to exp(D's running output on such pairs / t), "
+                   f"so the look-alike classes D still confuses come up most {PER_MODEL}.", lower_bound=0)
 flags.DEFINE_float("dropout", None, "cgan: dropout rate after each of the discriminator's maxout blocks (the "
                    f"tutorial's: 0.5) {PER_MODEL}.", lower_bound=0, upper_bound=0.99)
 flags.DEFINE_integer("eval_every", 0, "Evaluate every this many epochs (FID, KID, precision/recall, label/code "
@@ -109,8 +112,8 @@ CONFIG_FLAGS = ("preset", "data_path", "data_dir", "loss", "penalty", "penalty_w
                 "beta_1", "beta_2", "lr_decay", "noise_dim", "steps_per_epoch", "log_dir", "run_name", "weights_dir",
                 "save_every", "keep_checkpoints", "checkpoint_minutes", "seed", "jit_compile", "strategy",
                 "mixed_precision", "steps_per_execution", "image_size", "num_categorical", "num_continuous",
-                "info_weight", "continuous_weight", "class_weight", "mismatched_labels", "dropout", "eval_every",
-                "eval_samples", "final_eval_samples", "features", "classifier_dir")
+                "info_weight", "continuous_weight", "class_weight", "mismatched_labels", "mismatch_temperature",
+                "dropout", "eval_every", "eval_samples", "final_eval_samples", "features", "classifier_dir")
 
 
 def main(argv):

@@ -14,8 +14,8 @@ def test_model_defaults_apply_unless_overridden():
     config = make_config("cgan", "fashion_mnist")
     assert (config.preset, config.epochs, config.batch_size, config.g_lr, config.d_lr, config.beta_1,
             config.noise_dim, config.loss, config.spectral_norm, config.lr_decay, config.mismatched_labels,
-            config.dropout, config.ema_decay) == ("default", 20, 64, 2e-4, 5e-4, 0.5, 100, "lsgan", True, True, True,
-                                                  0.0, 0.999)
+            config.mismatch_temperature, config.dropout, config.ema_decay) == \
+        ("default", 20, 64, 2e-4, 5e-4, 0.5, 100, "lsgan", True, True, True, 0.05, 0.0, 0.999)
     assert make_config("cgan", spectral_norm=False).spectral_norm is False  # --nospectral_norm
     assert config.run_name == "cgan-fashion_mnist" and str(config.run_dir) == "logs/cgan-fashion_mnist"
     gan = make_config("gan")
@@ -52,8 +52,8 @@ def test_the_cgan_tutorial_preset_is_the_tutorials_recipe():
     config = make_config("cgan", preset="tutorial")
     assert (config.epochs, config.batch_size, config.g_lr, config.d_lr, config.beta_1, config.beta_2,
             config.noise_dim, config.loss, config.spectral_norm, config.d_steps, config.lr_decay,
-            config.mismatched_labels, config.dropout) == \
-        (150, 256, 2e-4, 2e-4, 0.9, 0.999, 100, "ns", False, 1, False, False, 0.5)
+            config.mismatched_labels, config.mismatch_temperature, config.dropout) == \
+        (150, 256, 2e-4, 2e-4, 0.9, 0.999, 100, "ns", False, 1, False, False, 0.0, 0.5)
 
 
 def test_lr_sets_both_rates_and_separate_rates_win():
@@ -87,6 +87,7 @@ def test_config_json_round_trip(tmp_path):
     (dict(final_eval_samples=3), "final_eval_samples must be 0 or at least 10, got 3"),
     (dict(mismatched_labels=True), "mismatched_labels=True is an option of cgan, not of gan"),
     (dict(dropout=0.2), "dropout=0.2 is an option of cgan, not of gan"),
+    (dict(mismatch_temperature=0.1), "mismatch_temperature=0.1 is an option of cgan, not of gan"),
     (dict(class_weight=2.0), "class_weight=2.0 is an option of acgan, not of gan"),
     (dict(info_weight=0.5), "info_weight=0.5 is an option of infogan, not of gan"),
     (dict(continuous_weight=0.1), "continuous_weight=0.1 is an option of infogan, not of gan"),
@@ -100,6 +101,7 @@ def test_invalid_values_are_named(options, message):
 
 @pytest.mark.parametrize("model,options", [
     ("cgan", dict(dropout=0.2, mismatched_labels=False)),
+    ("cgan", dict(mismatched_labels=True, mismatch_temperature=0.5)),
     ("acgan", dict(class_weight=2.0)),
     ("infogan", dict(info_weight=0.5, continuous_weight=0.1, num_categorical=5, num_continuous=3)),
 ])
@@ -111,6 +113,14 @@ def test_model_options_are_taken_by_their_model(model, options):
 def test_cgan_dropout_must_be_a_rate():
     with pytest.raises(UserError, match=r"dropout must lie in \[0, 1\), got 1.0"):
         make_config("cgan", dropout=1.0)
+
+
+def test_cgan_mismatch_temperature_needs_mismatched_labels_and_no_sign():
+    with pytest.raises(UserError, match="mismatch_temperature must be zero or positive, got -0.1"):
+        make_config("cgan", mismatch_temperature=-0.1)
+    with pytest.raises(UserError, match="mismatch_temperature=0.1 draws the wrong labels of --mismatched_labels"):
+        make_config("cgan", mismatched_labels=False, mismatch_temperature=0.1)
+    assert make_config("cgan", mismatched_labels=False).mismatch_temperature == 0.0  # not the preset's 0.05
 
 
 @pytest.mark.parametrize("edit,message", [

@@ -31,24 +31,32 @@ from tfganzoo.config import make_config
 images, labels = make_digits(64, 0)
 data = datasets.ImageData(datasets.DIGITS, "tiny", (28, 28, 1), 64, images[..., None], labels.astype(np.int64))
 losses = {}
+options = json.loads(sys.argv[2])
 for name in ("default", "mirrored"):
     keras.utils.set_random_seed(1)
     config = training.with_data(make_config(sys.argv[1], "mnist", seed=1, batch_size=16, noise_dim=8,
-                                            jit_compile=False, preset="tutorial", ema_decay=0.9), data)
+                                            jit_compile=False, preset="tutorial", ema_decay=0.9, **options), data)
     strategy = distribute.make_strategy(name)
     with strategy.scope():
         gan = training.compile_gan(config)
     history = gan.fit(datasets.train_pipeline(data, 16, 1), epochs=2, steps_per_epoch=4, verbose=0)
     losses[name] = {"replicas": strategy.num_replicas_in_sync, **history.history,
-                    "generator average": [float(np.abs(v).sum()) for v in gan.generator_ema.variables]}
+                    "generator average": [float(np.abs(v).sum()) for v in gan.generator_ema.variables],
+                    "step state": [np.asarray(v).ravel().tolist() for v in gan.step_state]}
 print(json.dumps(losses))
 """
 
 
-@pytest.mark.parametrize("model", ["gan", "dcgan"])  # dcgan: batch norm, synchronised across replicas
-def test_mirrored_on_two_devices_trains_like_one_device(model):
-    result = subprocess.run([sys.executable, "-c", COMPARE_STRATEGIES, model], cwd=ROOT, capture_output=True,
-                            text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+@pytest.mark.parametrize("model,options", [
+    ("dcgan", {}),  # batch norm, synchronised across replicas
+    # labels, mismatched pairs drawn by label_scores, which must see the global batch's pairs (no dropout:
+    # its masks are not drawn as one device draws them)
+    ("cgan", {"mismatched_labels": True, "mismatch_temperature": 0.1, "dropout": 0.0}),
+])
+def test_mirrored_on_two_devices_trains_like_one_device(model, options):
+    result = subprocess.run([sys.executable, "-c", COMPARE_STRATEGIES, model, json.dumps(options)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     assert result.returncode == 0, result.stderr
     losses = json.loads(result.stdout.strip().splitlines()[-1])
     assert (losses["default"].pop("replicas"), losses["mirrored"].pop("replicas")) == (1, 2)

@@ -196,8 +196,8 @@ def test_a_rerun_that_does_not_match_the_run_is_refused(finished, tiny_idx_dir, 
     unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, clip=0.01, d_lr=1e-4,
                                                                          mismatched_labels=False)),
                     r"clip=0.01 \(the run has None\), .*; to resume it, give the run's own values "
-                    rf"\(--d_lr={finished.d_lr} --mismatched_labels\) and leave out --clip, or add --fresh to start "
-                    r"over")
+                    rf"\(--d_lr={finished.d_lr} --mismatched_labels --mismatch_temperature=0.05\) and leave out --clip, "
+                    r"or add --fresh to start over")
     unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=1)),
                     r"--epochs=1 is fewer than .* has trained already \(2\)")
 

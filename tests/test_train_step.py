@@ -6,7 +6,7 @@ import pytest
 from keras import ops
 
 from conftest import make_digits, with_data_shape
-from tfganzoo import models, training
+from tfganzoo import checkpoints, models, training
 from tfganzoo.config import make_config
 
 
@@ -53,15 +53,59 @@ def test_conditional_generator_depends_on_the_label():
     assert not np.allclose(images[0], images[1])
 
 
+def labels_as_logits(images, labels, training=False):
+    """A stand-in discriminator that answers with the label it was given: shows which labels were paired."""
+    return {"logits": ops.cast(labels, "float32")[:, None]}
+
+
 def test_mismatched_labels_are_always_wrong_and_reach_every_other_class():
-    gan = tiny_gan("cgan", mismatched_labels=True)
-    # A discriminator that answers with the label it was given shows which labels the hook paired.
-    gan.discriminate = lambda images, labels, training=False: {"logits": ops.cast(labels, "float32")[:, None]}
+    gan = tiny_gan("cgan", mismatched_labels=True, mismatch_temperature=0.0)
+    gan.discriminate = labels_as_logits
     labels = np.repeat(np.arange(10), 200)
     wrong = np.asarray(gan.mismatched_logits(np.zeros((len(labels), 28, 28, 1), np.float32), labels))[:, 0]
     assert not np.any(wrong == labels)
     for label in range(10):
         assert set(wrong[labels == label]) == set(range(10)) - {label}
+
+
+def test_scored_wrong_labels_follow_the_softmax_of_label_scores_and_are_never_right():
+    gan = tiny_gan("cgan", mismatched_labels=True, mismatch_temperature=0.5)
+    scores = np.zeros((10, 10), np.float32)
+    scores[np.arange(10), (np.arange(10) + 3) % 10] = 1.0  # D accepts class c + 3 for class c
+    scores[np.arange(10), np.arange(10)] = 5.0  # its own label scores highest, and must never be drawn
+    gan.label_scores.assign(scores)
+    labels = np.repeat(np.arange(10), 1000)
+    wrong = np.asarray(gan.wrong_labels(labels))
+    assert not np.any(wrong == labels)
+    favoured = np.exp(1 / 0.5) / (np.exp(1 / 0.5) + 8)  # 0.48, against 1/9 when drawn uniformly
+    assert np.mean(wrong == (labels + 3) % 10) == pytest.approx(favoured, abs=0.02)
+    for label in range(10):
+        assert set(wrong[labels == label]) == set(range(10)) - {label}
+
+
+def test_label_scores_move_towards_the_discriminators_output_on_the_pairs_it_saw():
+    gan = tiny_gan("cgan", mismatched_labels=True, mismatch_temperature=0.1)  # lsgan: output = logits
+    gan.discriminate = labels_as_logits  # D's output on (image of class i, label j) is j
+    labels = np.repeat(np.arange(10), 200)  # at temperature 0.1 on an all-zero table, every pair comes up
+    images = np.zeros((len(labels), 28, 28, 1), np.float32)
+    expected = np.tile(np.arange(10, dtype=np.float32), (10, 1)) * (1 - np.eye(10))  # j off the diagonal
+    gan.mismatched_logits(images, labels)
+    np.testing.assert_allclose(np.asarray(gan.label_scores), 0.01 * expected, atol=1e-6)
+    gan.mismatched_logits(images, labels[:5])  # only class 0, paired with some labels: only those move
+    after = np.asarray(gan.label_scores)
+    np.testing.assert_allclose(after[1:], 0.01 * expected[1:], atol=1e-6)
+    moved = ~np.isclose(after[0], 0.01 * expected[0], atol=1e-7)
+    np.testing.assert_allclose(after[0][moved], 0.0199 * expected[0][moved], atol=1e-6)  # 0.99 x 0.01 j + 0.01 j
+    assert 1 <= moved.sum() <= 5
+
+
+def test_label_scores_are_checkpointed(tmp_path):
+    gan = tiny_gan("cgan", mismatched_labels=True, mismatch_temperature=0.1)
+    gan.label_scores.assign(np.arange(100, dtype=np.float32).reshape(10, 10))
+    path = checkpoints.Checkpoints(tmp_path, gan, keep=1).save(1)
+    fresh = tiny_gan("cgan", mismatched_labels=True, mismatch_temperature=0.1)
+    checkpoints.Checkpoints(tmp_path, fresh, keep=1).restore(path)
+    np.testing.assert_array_equal(np.asarray(fresh.label_scores), np.asarray(gan.label_scores))
 
 
 def test_mismatched_logits_join_the_fake_half_of_the_discriminator_loss():

@@ -1,10 +1,11 @@
 """Resumable runs: checkpoints of the whole training state, and the callback that writes them.
 
 A checkpoint holds everything the next step depends on: both networks (batch-norm statistics and dropout
-seeds included), both optimizers (moments and step counts), the train step's noise stream, and the running
-means of the epoch in progress. Its position is its directory name, `epoch_0003` (after epoch 3) or
-`epoch_0003_step_000040` (40 steps into epoch 4). Together with the data stream, which restarts at that
-position (see datasets.train_pipeline), a resumed run continues exactly where the interrupted one was.
+seeds included), both optimizers (moments and step counts), the train step's noise stream and its other
+state (GAN.step_state), and the running means of the epoch in progress. Its position is its directory name,
+`epoch_0003` (after epoch 3) or `epoch_0003_step_000040` (40 steps into epoch 4). Together with the data
+stream, which restarts at that position (see datasets.train_pipeline), a resumed run continues exactly where
+the interrupted one was.
 
 keras.callbacks.BackupAndRestore does part of this, but it overwrites one file in place (a kill while it
 saves loses the run), resumes only at epoch boundaries, and deletes its backup at the end; so here the
@@ -77,6 +78,8 @@ class Checkpoints:
                       "noise": [gan.seed_generator.state], "epoch_means": self.tracker_variables}
         if gan.generator_ema is not None:
             self.state["generator_ema"] = gan.generator_ema.variables
+        if gan.step_state:
+            self.state["step_state"] = gan.step_state
         # Lists of variables, tracked by position: the same config builds them in the same order.
         self.checkpoint = tf.train.Checkpoint(**{name: list(variables) for name, variables in self.state.items()})
 

@@ -56,6 +56,7 @@ class Config:
     continuous_weight: float = 1.0  # infogan: weight of the continuous codes within that term
     class_weight: float = 1.0  # acgan: weight of the class log-likelihood term
     mismatched_labels: bool = False  # cgan: D also learns real images with wrong labels as fakes (GAN-CLS)
+    mismatch_temperature: float = 0.0  # cgan: 0 draws the wrong labels uniformly; > 0 favours those D accepts
     dropout: float = 0.5  # cgan: dropout rate after each of the discriminator's maxout blocks (the tutorial's)
     eval_every: int = 0  # evaluate every this many epochs into metrics.csv; 0: never during training
     eval_samples: int = 2000  # generated images per periodic evaluation
@@ -114,6 +115,8 @@ def make_config(model, dataset="mnist", lr=None, preset="default", **options):
     if lr is not None:
         values.update(g_lr=lr, d_lr=lr)
     values.update({k: v for k, v in options.items() if v is not None})
+    if not values.get("mismatched_labels") and options.get("mismatch_temperature") is None:
+        values.pop("mismatch_temperature", None)  # the preset's draw of the wrong labels goes with them
     values.setdefault("run_name", f"{model}-{dataset}")
     values.setdefault("seed", None)
     names = {f.name for f in dataclasses.fields(Config)}
@@ -181,6 +184,11 @@ def validate(config, source=""):
         if getattr(config, name) != FIELD_DEFAULTS[name] and config.model not in owners:
             raise UserError(f"{source}{name}={getattr(config, name)!r} is an option of {', '.join(owners)}, "
                             f"not of {config.model}")
+    if not (isinstance(config.mismatch_temperature, (int, float)) and config.mismatch_temperature >= 0):
+        raise UserError(f"{source}mismatch_temperature must be zero or positive, got {config.mismatch_temperature!r}")
+    if config.mismatch_temperature and not config.mismatched_labels:
+        raise UserError(f"{source}mismatch_temperature={config.mismatch_temperature} draws the wrong labels of "
+                        "--mismatched_labels; add it, or leave the temperature at 0")
     if not (isinstance(config.dropout, (int, float)) and 0 <= config.dropout < 1):
         raise UserError(f"{source}dropout must lie in [0, 1), got {config.dropout!r}")
     for name in ("info_weight", "continuous_weight", "class_weight"):

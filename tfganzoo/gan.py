@@ -69,6 +69,7 @@ class GAN(keras.Model):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.ema_decay = ema_decay
         self.generator_ema = averaged_copy(generator) if ema_decay else None
+        self.step_state = []  # variables the train step keeps beyond the networks, optimizers and noise
         self.built = True  # its networks are built; fit must not trace `call` on a batch to build it
 
     def compile(self, g_optimizer, d_optimizer, **kwargs):
@@ -248,13 +249,27 @@ class ConditionalGAN(GAN):
     frequencies. With `mismatched_labels`, the discriminator also learns to reject real images paired with a
     wrong label (the matching-aware discriminator of Reed et al. 2016, "GAN-CLS"): its fake half of the loss
     averages generated pairs and mismatched real pairs, so it must read the label, not only the image.
+
+    Each real image's wrong label is drawn uniformly from the other classes, or, with `mismatch_temperature`
+    t > 0, with probability proportional to exp(s / t), where s is the running mean of the discriminator's
+    output (LossPair.output) on real images of that class paired with that label (`label_scores`, [true
+    class, label], updated from each step's mismatched pairs). The wrong labels it still accepts, those of
+    look-alike classes (a coat for a pullover), are drawn most: the negatives that teach the boundary the
+    generator's samples fall across.
     """
 
     conditional = True
+    SCORES_DECAY = 0.99  # label_scores: a mean over about the last 100 draws of each pair
 
-    def __init__(self, *args, mismatched_labels=False, **kwargs):
+    def __init__(self, *args, mismatched_labels=False, mismatch_temperature=0.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.mismatched_labels = mismatched_labels
+        self.mismatch_temperature = mismatch_temperature
+        self.label_scores = None
+        if mismatched_labels and mismatch_temperature > 0:
+            self.label_scores = self.add_weight(shape=(self.num_classes, self.num_classes), initializer="zeros",
+                                                trainable=False, aggregation="mean", name="label_scores")
+            self.step_state.append(self.label_scores)
 
     def one_hot(self, labels):
         return ops.one_hot(ops.cast(labels, "int32"), self.num_classes)
@@ -268,11 +283,39 @@ class ConditionalGAN(GAN):
     def mismatched_logits(self, real_images, labels):
         if not self.mismatched_labels:
             return None
-        # A wrong label for every image: its own shifted by 1..K-1 classes, uniformly.
-        shift = self._replica_draw(lambda n: keras.random.randint((n,), 1, self.num_classes, seed=self.seed_generator),
-                                   ops.shape(labels)[0])
-        wrong = (ops.cast(labels, "int32") + shift) % self.num_classes
-        return self.discriminate(real_images, wrong, training=True)["logits"]
+        wrong = self.wrong_labels(labels)
+        logits = self.discriminate(real_images, wrong, training=True)["logits"]
+        if self.label_scores is not None:
+            self._update_label_scores(labels, wrong, ops.stop_gradient(self.loss_pair.output(logits)))
+        return logits
+
+    def wrong_labels(self, labels):
+        """A label other than its own for each of `labels` [B]: uniform, or drawn by `label_scores`."""
+        labels = ops.cast(labels, "int32")
+        if self.label_scores is None:  # its own shifted by 1..K-1 classes, uniformly
+            shift = self._replica_draw(
+                lambda n: keras.random.randint((n,), 1, self.num_classes, seed=self.seed_generator),
+                ops.shape(labels)[0])
+            return (labels + shift) % self.num_classes
+        logits = ops.take(ops.convert_to_tensor(self.label_scores), labels, axis=0) / self.mismatch_temperature
+        probabilities = ops.softmax(logits - 1e9 * self.one_hot(labels), axis=-1)  # never its own
+        # Inverse-CDF sampling with one uniform per image, drawn as one device would draw them: the first
+        # class whose cumulative probability exceeds u (a class of probability 0 is never the first).
+        cumulative = ops.cumsum(probabilities, axis=-1)
+        u = self._replica_draw(lambda n: keras.random.uniform((n, 1), seed=self.seed_generator),
+                               ops.shape(labels)[0]) * cumulative[:, -1:]
+        return ops.minimum(ops.sum(ops.cast(cumulative <= u, "int32"), axis=-1), self.num_classes - 1)
+
+    def _update_label_scores(self, labels, wrong, scores):
+        """Moves label_scores[i, j] towards the mean of `scores` [B, 1] over this batch's pairs (i, j)."""
+        true, given = self.one_hot(labels), self.one_hot(wrong)
+        counts = ops.matmul(ops.transpose(true), given)
+        sums = ops.matmul(ops.transpose(true), given * ops.cast(ops.reshape(scores, (-1, 1)), "float32"))
+        context = tf.distribute.get_replica_context()
+        if context and context.num_replicas_in_sync > 1:  # the global batch's pairs, as one device would count
+            counts, sums = context.all_reduce("sum", [counts, sums])
+        moved = self.SCORES_DECAY * self.label_scores + (1 - self.SCORES_DECAY) * sums / ops.maximum(counts, 1.0)
+        self.label_scores.assign(ops.where(counts > 0, moved, self.label_scores))
 
 
 class ACGAN(ConditionalGAN):
