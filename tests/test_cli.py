@@ -27,13 +27,14 @@ def cgan_run(tmp_path_factory, tiny_idx_dir):
 def test_loss_csv_has_the_tutorial_header_and_one_row_per_epoch(cgan_run):
     with open(cgan_run / "loss.csv", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["epoch", "Real_P", "Fake_P", "Gen_loss", "Dis_loss"]
+    # The tutorial's columns, then the unweighted R1 penalty of cgan's default.
+    assert rows[0] == ["epoch", "Real_P", "Fake_P", "Gen_loss", "Dis_loss", "Penalty"]
     assert [row[0] for row in rows[1:]] == ["1", "2"]
     # cgan's default loss, lsgan, logs D's raw output (its regression target: 1 real, 0 generated), and squares.
     assert json.loads((cgan_run / "config.json").read_text())["loss"] == "lsgan"
     for row in rows[1:]:
-        real_p, fake_p, g_loss, d_loss = map(float, row[1:])
-        assert -1 < fake_p < real_p < 2 and g_loss > 0 and d_loss > 0
+        real_p, fake_p, g_loss, d_loss, penalty = map(float, row[1:])
+        assert -1 < fake_p < real_p < 2 and g_loss > 0 and d_loss > 0 and penalty >= 0
 
 
 def test_sample_grids_have_20_rows_and_one_column_per_class(cgan_run):

@@ -14,8 +14,8 @@ def test_model_defaults_apply_unless_overridden():
     config = make_config("cgan", "fashion_mnist")
     assert (config.preset, config.epochs, config.batch_size, config.g_lr, config.d_lr, config.beta_1,
             config.noise_dim, config.loss, config.spectral_norm, config.lr_decay, config.mismatched_labels,
-            config.mismatch_temperature, config.dropout, config.ema_decay) == \
-        ("default", 20, 64, 2e-4, 5e-4, 0.5, 100, "lsgan", True, True, True, 0.05, 0.0, 0.999)
+            config.mismatch_temperature, config.dropout, config.ema_decay, config.penalty) == \
+        ("default", 20, 64, 2e-4, 5e-4, 0.5, 100, "lsgan", True, True, True, 0.05, 0.0, 0.999, "r1")
     assert make_config("cgan", spectral_norm=False).spectral_norm is False  # --nospectral_norm
     assert config.run_name == "cgan-fashion_mnist" and str(config.run_dir) == "logs/cgan-fashion_mnist"
     gan = make_config("gan")
@@ -52,8 +52,8 @@ def test_the_cgan_tutorial_preset_is_the_tutorials_recipe():
     config = make_config("cgan", preset="tutorial")
     assert (config.epochs, config.batch_size, config.g_lr, config.d_lr, config.beta_1, config.beta_2,
             config.noise_dim, config.loss, config.spectral_norm, config.d_steps, config.lr_decay,
-            config.mismatched_labels, config.mismatch_temperature, config.dropout) == \
-        (150, 256, 2e-4, 2e-4, 0.9, 0.999, 100, "ns", False, 1, False, False, 0.0, 0.5)
+            config.mismatched_labels, config.mismatch_temperature, config.dropout, config.penalty) == \
+        (150, 256, 2e-4, 2e-4, 0.9, 0.999, 100, "ns", False, 1, False, False, 0.0, 0.5, "none")
 
 
 def test_lr_sets_both_rates_and_separate_rates_win():

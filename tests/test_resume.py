@@ -193,11 +193,11 @@ def test_a_rerun_that_does_not_match_the_run_is_refused(finished, tiny_idx_dir, 
     unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, loss="hinge")),
                     r"holds a run this command does not match: loss='hinge' \(the run has 'lsgan'\); to resume "
                     r"it, give the run's own values \(--loss=lsgan\), or add --fresh to start over")
-    unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, clip=0.01, d_lr=1e-4,
-                                                                         mismatched_labels=False)),
-                    r"clip=0.01 \(the run has None\), .*; to resume it, give the run's own values "
-                    rf"\(--d_lr={finished.d_lr} --mismatched_labels --mismatch_temperature=0.05\) and leave out --clip, "
-                    r"or add --fresh to start over")
+    unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, penalty_weight=5.0,
+                                                                         d_lr=1e-4, mismatched_labels=False)),
+                    r"penalty_weight=5.0 \(the run has None\), .*; to resume it, give the run's own values "
+                    rf"\(--d_lr={finished.d_lr} --mismatched_labels --mismatch_temperature=0.05\) and leave out "
+                    r"--penalty_weight, or add --fresh to start over")
     unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=1)),
                     r"--epochs=1 is fewer than .* has trained already \(2\)")
 
