@@ -65,7 +65,9 @@ def train(model, preset, seed):
     report = run_dir(model, preset, seed) / "metrics.json"
     if not report.exists():
         print("$", shlex.join(command(model, preset, seed)), file=sys.stderr, flush=True)
-        subprocess.run([sys.executable] + command(model, preset, seed)[1:], cwd=ROOT, check=True)
+        if subprocess.run([sys.executable] + command(model, preset, seed)[1:], cwd=ROOT).returncode:
+            # train.py has said why, in one line above.
+            sys.exit(f"bench/quality.py: error: the run {run_dir(model, preset, seed)} did not finish")
     return json.loads(report.read_text())
 
 

@@ -62,3 +62,12 @@ def test_quality_benchmark_refuses_curves_without_evaluations(tmp_path):
     assert result.returncode != 0
     assert "--plot_dir plots the --eval_every curves" in result.stderr and "Traceback" not in result.stderr
     assert not list(tmp_path.iterdir())  # nothing trained
+
+
+def test_quality_benchmark_stops_with_one_line_when_a_run_fails(tmp_path):
+    result = subprocess.run([sys.executable, "bench/quality.py", "--models=cgan", "--presets=default", "--seeds=1",
+                             "--eval_every=0", '--extra=--ema_decay=2', f"--log_dir={tmp_path}"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert r"ema_decay must lie in [0, 1), got 2.0" in result.stderr  # train.py's own reason
+    assert f"bench/quality.py: error: the run {tmp_path}/cgan-s1 did not finish" in result.stderr
