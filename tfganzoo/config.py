@@ -184,16 +184,14 @@ def validate(config, source=""):
         if getattr(config, name) != FIELD_DEFAULTS[name] and config.model not in owners:
             raise UserError(f"{source}{name}={getattr(config, name)!r} is an option of {', '.join(owners)}, "
                             f"not of {config.model}")
-    if not (isinstance(config.mismatch_temperature, (int, float)) and config.mismatch_temperature >= 0):
-        raise UserError(f"{source}mismatch_temperature must be zero or positive, got {config.mismatch_temperature!r}")
+    if not (isinstance(config.dropout, (int, float)) and 0 <= config.dropout < 1):
+        raise UserError(f"{source}dropout must lie in [0, 1), got {config.dropout!r}")
+    for name in ("info_weight", "continuous_weight", "class_weight", "mismatch_temperature"):
+        if not _positive(getattr(config, name)) and getattr(config, name) != 0:
+            raise UserError(f"{source}{name} must be zero or positive, got {getattr(config, name)!r}")
     if config.mismatch_temperature and not config.mismatched_labels:
         raise UserError(f"{source}mismatch_temperature={config.mismatch_temperature} draws the wrong labels of "
                         "--mismatched_labels; add it, or leave the temperature at 0")
-    if not (isinstance(config.dropout, (int, float)) and 0 <= config.dropout < 1):
-        raise UserError(f"{source}dropout must lie in [0, 1), got {config.dropout!r}")
-    for name in ("info_weight", "continuous_weight", "class_weight"):
-        if not _positive(getattr(config, name)) and getattr(config, name) != 0:
-            raise UserError(f"{source}{name} must be zero or positive, got {getattr(config, name)!r}")
     for name in ("beta_1", "beta_2", "ema_decay"):
         if not 0 <= getattr(config, name) < 1:
             raise UserError(f"{source}{name} must lie in [0, 1), got {getattr(config, name)!r}")
