@@ -7,7 +7,8 @@ test split in the feature space of the evaluation classifier (or of InceptionV3 
 whose identity is printed with the scores. The latents are those of the evaluation train.py runs after
 training (seed 0), so the same weights and sample count give the same numbers as the run's metrics.json.
 --by_class adds, for cgan and acgan, where the labels miss: each class's label accuracy, the class the
-classifier most often names instead, and the classifier's own accuracy on that class's real images.
+classifier most often names instead, and the classifier's own accuracy on that class's real images; for
+infogan the same for each categorical value, under the class the code accuracy maps it to.
 """
 
 import os
@@ -29,8 +30,9 @@ flags.DEFINE_string("classifier_dir", None, "Cache of evaluation classifiers (de
 flags.DEFINE_string("output", None, "Also write the scores and the feature extractor's identity as JSON here.")
 flags.DEFINE_integer("seed", 0, "Seed of the latents.")
 flags.DEFINE_string("weights", None, "Generator weights file (default: the run's final, else latest).")
-flags.DEFINE_bool("by_class", False, "Also the label accuracy of each class (cgan, acgan), the class most often "
-                  "predicted instead, and the classifier's own accuracy on that class's real images.")
+flags.DEFINE_bool("by_class", False, "Also the label accuracy of each class (cgan, acgan; infogan: of the categorical "
+                  "value mapped to it), the class most often predicted instead, and the classifier's own accuracy "
+                  "on that class's real images.")
 FLAGS = flags.FLAGS
 
 
@@ -40,8 +42,7 @@ def main(argv):
         config, gan = sampling.load_run(FLAGS.run_dir, FLAGS.weights)
         config = dataclasses.replace(config, features=FLAGS.features or config.features)
         if FLAGS.by_class:  # checked before the evaluator, which may first have to train a classifier
-            evaluation.check_by_class(config.model, gan.conditional, config.features, FLAGS.num_samples,
-                                      config.num_classes)
+            evaluation.check_by_class(config.model, gan, config.features, FLAGS.num_samples)
         evaluator = evaluation.Evaluator(config, FLAGS.classifier_dir or config.classifier_dir)
         scores, by_class = evaluator.evaluate(gan, FLAGS.num_samples, FLAGS.seed, FLAGS.by_class)
     except UserError as e:

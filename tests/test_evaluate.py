@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from conftest import one_line_error, run_script
-from tfganzoo import evaluation
+from conftest import one_line_error, run_script, with_data_shape
+from tfganzoo import evaluation, models
+from tfganzoo.config import make_config
 from tfganzoo.errors import UserError
 
 pytestmark = pytest.mark.slow
@@ -33,9 +34,18 @@ def test_evaluate_reports_every_score_and_the_classifier_identity(tiny_idx_dir, 
     assert identity["dataset"] == "mnist" and identity["train_examples"] == 64 and len(identity["weights_sha256"]) == 16
     assert identity["reference"] == "test split, 20 images"
     assert identity["weights_sha256"] in result.stdout
-    # The second run reuses the cached classifier: the same identity.
-    result = run_script("evaluate.py", *args[:-1], f"--output={tmp_path / 'again.json'}")
-    assert json.loads((tmp_path / "again.json").read_text())["features"] == identity
+    # The second run reuses the cached classifier: the same identity and scores.
+    result = run_script("evaluate.py", *args[:-1], f"--output={tmp_path / 'again.json'}", "--by_class")
+    assert result.returncode == 0, result.stderr
+    again = json.loads((tmp_path / "again.json").read_text())
+    assert again["features"] == identity and again["scores"] == scores
+    # --by_class for infogan: each class under the categorical value the code accuracy maps to it, so every
+    # value once, all 40 images, and the rows' accuracies, weighted by their images, are the code accuracy.
+    rows = again["by_class"]
+    assert [row["class"] for row in rows] == list(range(10)) and sorted(row["code"] for row in rows) == list(range(10))
+    assert sum(row["images"] for row in rows) == 40
+    assert sum(row["accuracy"] * row["images"] for row in rows) / 40 == pytest.approx(scores["code_accuracy"])
+    assert "  code  images  accuracy" in result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -88,13 +98,19 @@ def test_final_evaluation_equals_evaluate_py_on_the_final_weights(evaluated_run,
 
 
 def test_accuracy_by_class_is_refused_where_it_means_nothing():
-    with pytest.raises(UserError, match="needs a conditional model .*this run: model gan, features classifier"):
-        evaluation.check_by_class("gan", False, "classifier", 100, 10)
+    def gan(name, **options):
+        return models.build_gan(with_data_shape(make_config(name, seed=0, **options)))
+
+    with pytest.raises(UserError, match="draws by class .*this run: model gan, features classifier"):
+        evaluation.check_by_class("gan", gan("gan"), "classifier", 100)
     with pytest.raises(UserError, match="model cgan, features inception"):
-        evaluation.check_by_class("cgan", True, "inception", 100, 10)
+        evaluation.check_by_class("cgan", gan("cgan"), "inception", 100)
     with pytest.raises(UserError, match="an image of every class: --num_samples=5 for 10 classes"):
-        evaluation.check_by_class("cgan", True, "classifier", 5, 10)
-    evaluation.check_by_class("acgan", True, "classifier", 10, 10)
+        evaluation.check_by_class("cgan", gan("cgan"), "classifier", 5)
+    with pytest.raises(UserError, match="one categorical value per class: this run has --num_categorical=12 for 10"):
+        evaluation.check_by_class("infogan", gan("infogan", num_categorical=12), "classifier", 100)
+    evaluation.check_by_class("acgan", gan("acgan"), "classifier", 10)
+    evaluation.check_by_class("infogan", gan("infogan"), "classifier", 10)
 
 
 def test_a_folder_is_scored_against_its_own_images(tmp_path):

@@ -55,12 +55,14 @@ class Evaluator:
         return self.evaluate(gan, num_samples, seed)[0]
 
     def evaluate(self, gan, num_samples, seed=0, by_class=False):
-        """(the scores of __call__, and with `by_class` the rows of `_by_class` for the same images, else None)."""
+        """(the scores of __call__, and with `by_class` the rows of `_by_class` for the same images, else None).
+        For infogan a row is the categorical value mapped to that class by the code accuracy's mapping."""
         if by_class:
-            check_by_class(type(gan).__name__, gan.conditional, self.features, num_samples, gan.num_classes)
+            check_by_class(type(gan).__name__, gan, self.features, num_samples)
         latent = gan.fixed_latent(num_samples, seed)
         labels = np.arange(num_samples) % gan.num_classes if gan.conditional else None
         features, probabilities = self.extractor.features_and_probabilities(sampling.generate(gan, latent, labels))
+        predicted = probabilities.argmax(1)
         kid, kid_error = metrics.kid(self.real_features, features)
         precision, recall = metrics.precision_recall(self.real_features, features)
         scores = {
@@ -72,9 +74,19 @@ class Evaluator:
         }
         if gan.conditional and self.class_accuracies:
             scores["label_accuracy"] = metrics.label_accuracy(probabilities, labels)
+        code_to_class = None
         if isinstance(gan, InfoGAN) and self.class_accuracies:
-            scores["code_accuracy"] = metrics.best_mapping_accuracy(latent["categorical"], probabilities.argmax(1))
-        return scores, (self._by_class(labels, probabilities.argmax(1)) if by_class else None)
+            codes = latent["categorical"]
+            code_to_class = metrics.best_mapping(codes, predicted, (gan.num_categorical, len(self.class_names)))
+            labels = code_to_class[codes]  # the class each image's code stands for
+            scores["code_accuracy"] = float(np.mean(labels == predicted))
+        if not by_class:
+            return scores, None
+        rows = self._by_class(labels, predicted)
+        if code_to_class is not None:
+            for row in rows:
+                row["code"] = int(np.flatnonzero(code_to_class == row["class"])[0])
+        return scores, rows
 
     def _by_class(self, requested, predicted):
         """Where a conditional generator's labels miss: one row per class, with the label accuracy of the images
@@ -83,32 +95,40 @@ class Evaluator:
         generated = metrics.confusion_matrix(requested, predicted, len(self.class_names))
         rows = []
         for index, name in enumerate(self.class_names):
-            counts, total = generated[index], generated[index].sum()
+            counts, total = generated[index], max(generated[index].sum(), 1)  # an infogan code may draw no image
             wrong = np.where(np.arange(len(counts)) == index, -1, counts)
             instead = int(np.argmax(wrong))
-            rows.append({"class": index, "name": name, "accuracy": float(counts[index] / total),
+            rows.append({"class": index, "name": name, "images": int(generated[index].sum()),
+                         "accuracy": float(counts[index] / total),
                          "instead": self.class_names[instead] if counts[instead] else None,
                          "instead_share": float(counts[instead] / total),
                          "real_accuracy": float(self.real_confusion[index, index] / self.real_confusion[index].sum())})
         return rows
 
 
-def check_by_class(model, conditional, features, num_samples, num_classes):
-    """A UserError unless accuracy by class can be measured: a conditional model, the classifier's features
-    (its classes are the data's), and an image of every class."""
-    if not conditional or features != "classifier":
-        raise UserError(f"accuracy by class needs a conditional model (cgan, acgan) scored with "
-                        f"--features=classifier; this run: model {model}, features {features}")
-    if num_samples < num_classes:
+def check_by_class(model, gan, features, num_samples):
+    """A UserError unless accuracy by class can be measured: a model that draws by class (cgan, acgan) or by a
+    categorical code of one value per class (infogan), the classifier's features (its classes are the data's),
+    and at least an image per class."""
+    by_code = isinstance(gan, InfoGAN)
+    if not (gan.conditional or by_code) or features != "classifier":
+        raise UserError(f"accuracy by class needs a model that draws by class (cgan, acgan) or by categorical code "
+                        f"(infogan), scored with --features=classifier; this run: model {model}, features {features}")
+    if by_code and gan.num_categorical != gan.num_classes:
+        raise UserError(f"accuracy by class needs one categorical value per class: this run has "
+                        f"--num_categorical={gan.num_categorical} for {gan.num_classes} classes")
+    if num_samples < gan.num_classes:
         raise UserError(f"accuracy by class needs an image of every class: --num_samples={num_samples} for "
-                        f"{num_classes} classes")
+                        f"{gan.num_classes} classes")
 
 
 def format_by_class(rows):
-    """The by-class rows of Evaluator.evaluate as a table."""
+    """The by-class rows of Evaluator.evaluate as a table (with each class's categorical value for infogan)."""
     width = max(len(row["name"]) for row in rows)
-    lines = [f"  {'class':<{width + 4}}accuracy  real images  most often instead"]
-    lines += [f"  {row['class']:<3} {row['name']:<{width}}{row['accuracy']:9.3f}{row['real_accuracy']:13.3f}  "
+    code = "code" in rows[0]
+    lines = [f"  {'class':<{width + 4}}{'  code' if code else ''}  images  accuracy  real images  most often instead"]
+    lines += [f"  {row['class']:<3} {row['name']:<{width}}" + (f"{row['code']:6d}" if code else "")
+              + f"{row['images']:8d}{row['accuracy']:10.3f}{row['real_accuracy']:13.3f}  "
               + (f"{row['instead']} ({row['instead_share']:.3f})" if row["instead"] else "-") for row in rows]
     return "\n".join(lines)
 

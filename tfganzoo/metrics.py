@@ -102,10 +102,15 @@ def confusion_matrix(requested, predicted, num_classes):
     return counts
 
 
-def best_mapping_accuracy(codes, predicted):
-    """Accuracy of the best one-to-one mapping from code values to classes (Hungarian algorithm)."""
+def best_mapping(codes, predicted, shape=None):
+    """The one-to-one mapping from code values to classes under which the most codes name the class predicted
+    for their image (Hungarian algorithm): mapping[code] is a class, or -1 for a code left without one.
+    `shape` (codes, classes) counts values that may not occur; by default the largest of each that does."""
     codes, predicted = np.asarray(codes), np.asarray(predicted)
-    counts = np.zeros((codes.max() + 1, predicted.max() + 1))
+    counts = np.zeros(shape or (codes.max() + 1, predicted.max() + 1))
     np.add.at(counts, (codes, predicted), 1)
     rows, columns = optimize.linear_sum_assignment(-counts)
-    return float(counts[rows, columns].sum() / len(codes))
+    mapping = np.full(len(counts), -1)
+    mapping[rows] = columns
+    return mapping
+
