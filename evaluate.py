@@ -9,6 +9,8 @@ training (seed 0), so the same weights and sample count give the same numbers as
 --by_class adds, for cgan and acgan, where the labels miss: each class's label accuracy, the class the
 classifier most often names instead, and the classifier's own accuracy on that class's real images; for
 infogan the same for each categorical value, under the class the code accuracy maps it to.
+--code_effects adds, for infogan, how strongly each continuous code acts on the images (see
+sampling.continuous_code_effects): 0 for a code the generator ignores, 1 for one that acts as new noise does.
 """
 
 import os
@@ -33,6 +35,8 @@ flags.DEFINE_string("weights", None, "Generator weights file (default: the run's
 flags.DEFINE_bool("by_class", False, "Also the label accuracy of each class (cgan, acgan; infogan: of the categorical "
                   "value mapped to it), the class most often predicted instead, and the classifier's own accuracy "
                   "on that class's real images.")
+flags.DEFINE_bool("code_effects", False, "Also, for infogan, each continuous code's effect: the mean pixel change as "
+                  "it goes from -1 to 1, over that of drawing the noise anew.")
 FLAGS = flags.FLAGS
 
 
@@ -43,8 +47,10 @@ def main(argv):
         config = dataclasses.replace(config, features=FLAGS.features or config.features)
         if FLAGS.by_class:  # checked before the evaluator, which may first have to train a classifier
             evaluation.check_by_class(config.model, gan, config.features, FLAGS.num_samples)
+        effects = sampling.continuous_code_effects(gan, FLAGS.num_samples, FLAGS.seed) if FLAGS.code_effects else {}
         evaluator = evaluation.Evaluator(config, FLAGS.classifier_dir or config.classifier_dir)
         scores, by_class = evaluator.evaluate(gan, FLAGS.num_samples, FLAGS.seed, FLAGS.by_class)
+        scores.update(effects)
     except UserError as e:
         raise SystemExit(f"evaluate.py: error: {e}")
     print(f"{config.model} on {config.dataset}, {FLAGS.num_samples} samples, run {FLAGS.run_dir}")

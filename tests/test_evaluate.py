@@ -35,10 +35,12 @@ def test_evaluate_reports_every_score_and_the_classifier_identity(tiny_idx_dir, 
     assert identity["reference"] == "test split, 20 images"
     assert identity["weights_sha256"] in result.stdout
     # The second run reuses the cached classifier: the same identity and scores.
-    result = run_script("evaluate.py", *args[:-1], f"--output={tmp_path / 'again.json'}", "--by_class")
+    result = run_script("evaluate.py", *args[:-1], f"--output={tmp_path / 'again.json'}", "--by_class",
+                        "--code_effects")
     assert result.returncode == 0, result.stderr
     again = json.loads((tmp_path / "again.json").read_text())
-    assert again["features"] == identity and again["scores"] == scores
+    effects = {name: again["scores"].pop(name) for name in ("continuous_effect_0", "continuous_effect_1")}
+    assert again["features"] == identity and again["scores"] == scores and min(effects.values()) > 0
     # --by_class for infogan: each class under the categorical value the code accuracy maps to it, so every
     # value once, all 40 images, and the rows' accuracies, weighted by their images, are the code accuracy.
     rows = again["by_class"]
@@ -95,6 +97,9 @@ def test_final_evaluation_equals_evaluate_py_on_the_final_weights(evaluated_run,
     assert np.mean([row["accuracy"] for row in rows]) == pytest.approx(again["scores"]["label_accuracy"])
     assert all(0 <= row["real_accuracy"] <= 1 and row["instead"] != row["name"] for row in rows)
     assert "most often instead" in result.stdout
+    result = run_script("evaluate.py", f"--run_dir={run_dir}", "--code_effects")
+    assert one_line_error(result) == ["evaluate.py: error: code effects need continuous codes, which only infogan "
+                                      "runs have; this run is ConditionalGAN"]
 
 
 def test_accuracy_by_class_is_refused_where_it_means_nothing():

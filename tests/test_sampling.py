@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from conftest import with_data_shape
-from tfganzoo import checkpoints, sampling, training
+from tfganzoo import checkpoints, models, sampling, training
 from tfganzoo.config import make_config
 from tfganzoo.errors import UserError
 
@@ -98,7 +98,6 @@ def test_run_without_weights_is_refused(tmp_path):
 
 
 def infogan(**options):
-    from tfganzoo import models
     return models.build_gan(with_data_shape(make_config("infogan", seed=0, **options)))
 
 
@@ -113,6 +112,23 @@ def test_traversal_rows_are_categories_and_columns_sweep_one_code():
     assert sampling.generate(gan, latent).shape == (15, 28, 28, 1)
     with pytest.raises(UserError, match="--traverse=2 is out of range; .* codes 0..1"):
         sampling.traversal(gan, code=2, steps=5, seed=0)
+
+
+def test_continuous_code_effects_measure_what_each_code_changes():
+    gan = infogan(num_continuous=2)
+    effects = sampling.continuous_code_effects(gan, num=50, seed=0)
+    assert list(effects) == ["continuous_effect_0", "continuous_effect_1"] and min(effects.values()) > 0
+    # Cut code 0 out of the first layer of the generator that samples (the weight average, when there is one):
+    # sweeping it changes nothing, and code 1 acts as before.
+    dense = next(layer for layer in gan.sampler.layers if isinstance(layer, keras.layers.Dense))
+    kernel = dense.kernel.numpy()
+    kernel[gan.noise_dim + gan.num_categorical] = 0
+    dense.kernel.assign(kernel)
+    cut = sampling.continuous_code_effects(gan, num=50, seed=0)
+    assert cut["continuous_effect_0"] == 0
+    assert cut["continuous_effect_1"] == pytest.approx(effects["continuous_effect_1"])
+    with pytest.raises(UserError, match="which only infogan runs have; this run is ConditionalGAN"):
+        sampling.continuous_code_effects(models.build_gan(with_data_shape(make_config("cgan", seed=0))), 10, 0)
 
 
 def test_interpolation_runs_from_one_seed_to_the_next():

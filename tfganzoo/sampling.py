@@ -105,6 +105,30 @@ def traversal(gan, code, steps, seed):
     return latent, steps
 
 
+def continuous_code_effects(gan, num, seed):
+    """How strongly each continuous code of an infogan run acts on its images, as {"continuous_effect_<i>": x}:
+    the mean absolute pixel change when code i goes from -1 to 1 (the other codes at 0, the noise and the
+    categorical code fixed), over `num` latents, divided by the mean change when the noise is drawn anew.
+    0: the generator ignores the code; 1: it changes the images as much as new noise does."""
+    if not isinstance(gan, InfoGAN):
+        raise UserError(f"code effects need continuous codes, which only infogan runs have; this run is "
+                        f"{type(gan).__name__}")
+    latent = gan.fixed_latent(num, seed)
+    latent["continuous"] = np.zeros_like(latent["continuous"])
+
+    def change(a, b):
+        return float(np.abs(generate(gan, a).astype(np.float64) - generate(gan, b).astype(np.float64)).mean())
+
+    noise_change = change(latent, {**latent, "noise": gan.fixed_latent(num, seed + 1)["noise"]})
+    effects = {}
+    for code in range(gan.num_continuous):
+        low, high = latent["continuous"].copy(), latent["continuous"].copy()
+        low[:, code], high[:, code] = -1, 1
+        effects[f"continuous_effect_{code}"] = change({**latent, "continuous": low},
+                                                      {**latent, "continuous": high}) / noise_change
+    return effects
+
+
 def slerp(a, b, t):
     """Spherical interpolation between vectors a and b at fractions t [T]: stays at the typical norm of
     Gaussian noise, where linear interpolation would pass through unusually short vectors."""
