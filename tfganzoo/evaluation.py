@@ -144,7 +144,8 @@ def describe(identity):
 
 def format_scores(scores, identity):
     """The scores as a two-column table, followed by the feature extractor's description."""
-    return "\n".join([f"  {name:<17}{value:10.4f}" for name, value in scores.items()] + [describe(identity)])
+    width = max(17, *(len(name) + 2 for name in scores))
+    return "\n".join([f"  {name:<{width}}{value:10.4f}" for name, value in scores.items()] + [describe(identity)])
 
 
 def write_report(path, run_dir, num_samples, scores, identity, by_class=None):
