@@ -113,4 +113,3 @@ def best_mapping(codes, predicted, shape=None):
     mapping = np.full(len(counts), -1)
     mapping[rows] = columns
     return mapping
-

@@ -16,6 +16,7 @@ from tfganzoo import callbacks, checkpoints, datasets, distribute, evaluation, m
 from tfganzoo import config as config_lib
 from tfganzoo.errors import UserError
 
+
 def prepare(config):
     """Loads the data and returns (config with image_shape/num_classes filled, ImageData)."""
     data = datasets.load(config.dataset, "train", config.data_path, config.data_dir, config.image_size)
