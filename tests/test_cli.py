@@ -165,7 +165,7 @@ def test_corrupt_data_file_is_named(tiny_idx_dir, tmp_path):
     (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"garbage")
     result = run_script("train.py", f"--data_path={tmp_path}", f"--log_dir={tmp_path}/logs")
     assert one_line_error(result) == [f"train.py: error: cannot read {tmp_path}/train-labels-idx1-ubyte.gz: "
-                                       "Not a gzipped file (b'ga')"]
+                                      "Not a gzipped file (b'ga')"]
 
 
 @pytest.mark.parametrize("make_run_dir,message", [

@@ -94,4 +94,3 @@ def test_unknown_or_unconfigured_strategies_are_clear_errors(monkeypatch):
     monkeypatch.delenv("TF_CONFIG", raising=False)
     with pytest.raises(UserError, match="--strategy=multi_worker needs the cluster in TF_CONFIG"):
         distribute.make_strategy("multi_worker")
-

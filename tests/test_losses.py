@@ -125,7 +125,7 @@ def test_gradient_penalties_of_a_linear_critic(name, expected):
 
 def test_wgan_gp_draws_one_interpolation_weight_per_example_in_0_1():
     # C(x) = sum(x^2) / 2 has gradient x: the norm at x_hat tells where between fake and real it fell.
-    real, fake = tf.ones((64, 2, 2, 1)), tf.zeros((64, 2, 2, 1))
+    real = tf.ones((64, 2, 2, 1))  # and fake = 0, so x_hat = e * real
     norms = losses.gradient_norms(lambda x: 0.5 * tf.reduce_sum(tf.square(x), axis=[1, 2, 3]),
                                   losses._per_example_uniform(real, 0) * real)
     e = np.asarray(norms) / 2  # ||e * ones(4)|| = 2e
