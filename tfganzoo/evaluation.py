@@ -95,11 +95,11 @@ class Evaluator:
         generated = metrics.confusion_matrix(requested, predicted, len(self.class_names))
         rows = []
         for index, name in enumerate(self.class_names):
-            counts, total = generated[index], max(generated[index].sum(), 1)  # an infogan code may draw no image
+            counts, images = generated[index], int(generated[index].sum())
+            total = max(images, 1)  # an infogan code may draw no image
             wrong = np.where(np.arange(len(counts)) == index, -1, counts)
             instead = int(np.argmax(wrong))
-            rows.append({"class": index, "name": name, "images": int(generated[index].sum()),
-                         "accuracy": float(counts[index] / total),
+            rows.append({"class": index, "name": name, "images": images, "accuracy": float(counts[index] / total),
                          "instead": self.class_names[instead] if counts[instead] else None,
                          "instead_share": float(counts[instead] / total),
                          "real_accuracy": float(self.real_confusion[index, index] / self.real_confusion[index].sum())})
