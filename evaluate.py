@@ -11,6 +11,8 @@ classifier most often names instead, and the classifier's own accuracy on that c
 infogan the same for each categorical value, under the class the code accuracy maps it to.
 --code_effects adds, for infogan, how strongly each continuous code acts on the images (see
 sampling.continuous_code_effects): 0 for a code the generator ignores, 1 for one that acts as new noise does.
+--real also scores --num_samples real training images, drawn at random, the same way: what a generator that
+draws exactly the training distribution would score, to read the run's scores against.
 """
 
 import os
@@ -37,6 +39,8 @@ flags.DEFINE_bool("by_class", False, "Also the label accuracy of each class (cga
                   "on that class's real images.")
 flags.DEFINE_bool("code_effects", False, "Also, for infogan, each continuous code's effect: the mean pixel change as "
                   "it goes from -1 to 1, over that of drawing the noise anew.")
+flags.DEFINE_bool("real", False, "Also score --num_samples real training images the same way (what a generator "
+                  "drawing exactly the training distribution would score).")
 FLAGS = flags.FLAGS
 
 
@@ -51,15 +55,19 @@ def main(argv):
         evaluator = evaluation.Evaluator(config, FLAGS.classifier_dir or config.classifier_dir)
         scores, by_class = evaluator.evaluate(gan, FLAGS.num_samples, FLAGS.seed, FLAGS.by_class)
         scores.update(effects)
+        real_scores = evaluator.evaluate_real(FLAGS.num_samples, FLAGS.seed) if FLAGS.real else None
     except UserError as e:
         raise SystemExit(f"evaluate.py: error: {e}")
     print(f"{config.model} on {config.dataset}, {FLAGS.num_samples} samples, run {FLAGS.run_dir}")
     print(evaluation.format_scores(scores, evaluator.identity))
     if by_class:
         print(evaluation.format_by_class(by_class))
+    if real_scores:
+        print(f"{FLAGS.num_samples} real training images, scored the same way:")
+        print(evaluation.format_scores(real_scores, evaluator.identity))
     if FLAGS.output:
         evaluation.write_report(FLAGS.output, FLAGS.run_dir, FLAGS.num_samples, scores, evaluator.identity,
-                                by_class)
+                                by_class, real_scores)
 
 
 if __name__ == "__main__":

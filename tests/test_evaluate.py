@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from conftest import one_line_error, run_script, with_data_shape
+from conftest import make_digits, one_line_error, run_script, with_data_shape, write_idx
 from tfganzoo import evaluation, models
 from tfganzoo.config import make_config
 from tfganzoo.errors import UserError
@@ -86,10 +86,12 @@ def test_final_evaluation_equals_evaluate_py_on_the_final_weights(evaluated_run,
     assert final["num_samples"] == 50 and list(final["scores"]) == SCORES + ["label_accuracy"]
     assert "Evaluation after training (50 samples, written to metrics.json):" in stdout
     result = run_script("evaluate.py", f"--run_dir={run_dir}", "--num_samples=50", f"--output={tmp_path / 'm.json'}",
-                        "--by_class")
+                        "--by_class", "--real")
     assert result.returncode == 0, result.stderr
     again = json.loads((tmp_path / "m.json").read_text())
     assert again["features"] == final["features"]
+    assert list(again["real_scores"]) == SCORES + ["label_accuracy"]
+    assert "50 real training images, scored the same way:" in result.stdout
     np.testing.assert_allclose([again["scores"][k] for k in SCORES], [final["scores"][k] for k in SCORES], rtol=1e-6)
     # --by_class: one row per class, over the same images (5 per class), so the rows average to the accuracy.
     rows = again["by_class"]
@@ -129,6 +131,26 @@ def test_a_folder_is_scored_against_its_own_images(tmp_path):
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "gan-folder" / "metrics.json").read_text())
     assert report["features"]["reference"] == "train split, 12 images"
+    result = run_script("evaluate.py", f"--run_dir={tmp_path / 'gan-folder'}", "--num_samples=12", "--real")
+    assert one_line_error(result) == ["evaluate.py: error: real training images cannot be scored against the "
+                                      "reference: it is the training images themselves (this dataset has no test "
+                                      "split)"]
+
+
+def test_real_images_scored_against_themselves_are_a_perfect_generator(tmp_path):
+    # Training and test splits hold the same 20 images, so drawing all of them scores the reference itself.
+    images, labels = make_digits(20, seed=1)
+    for prefix in ("train", "t10k"):
+        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images)
+        write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    evaluator = evaluation.Evaluator(make_config("cgan", data_path=str(tmp_path), seed=0), tmp_path / "clf")
+    scores = evaluator.evaluate_real(20, seed=3)
+    assert scores["fid"] == pytest.approx(0, abs=1e-3)
+    assert scores["precision"] == 1 and scores["recall"] == 1
+    confusion = evaluator.real_confusion
+    assert scores["label_accuracy"] == pytest.approx(np.trace(confusion) / confusion.sum())
+    with pytest.raises(UserError, match=r"needs 10 to 20 of them \(the training split\): --num_samples=21"):
+        evaluator.evaluate_real(21)
 
 
 def test_unlabelled_data_skips_the_default_evaluation_and_refuses_eval_every(tmp_path):

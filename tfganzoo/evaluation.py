@@ -30,12 +30,12 @@ class Evaluator:
                                            config.image_size)
         self.reference = reference_split(config.dataset)
         real = train if self.reference == "train" and train is not None else load(self.reference)
+        self._load_train = lambda: train if train is not None else load("train")
         if config.features == "inception":
             from tfganzoo.inception import InceptionFeatures  # only then: it builds a large network
             self.extractor = InceptionFeatures()
         else:
-            load_train = lambda: train if train is not None else load("train")  # noqa: E731
-            self.extractor = classifier_lib.load_or_train(config.dataset, load_train, real, cache_dir)
+            self.extractor = classifier_lib.load_or_train(config.dataset, self._load_train, real, cache_dir)
         self.features = config.features
         self.class_accuracies = config.features == "classifier"  # ImageNet classes are not the data's classes
         real_images, real_labels = classifier_lib.collect(real, max_real)
@@ -63,15 +63,7 @@ class Evaluator:
         labels = np.arange(num_samples) % gan.num_classes if gan.conditional else None
         features, probabilities = self.extractor.features_and_probabilities(sampling.generate(gan, latent, labels))
         predicted = probabilities.argmax(1)
-        kid, kid_error = metrics.kid(self.real_features, features)
-        precision, recall = metrics.precision_recall(self.real_features, features)
-        scores = {
-            "fid": metrics.fid(self.real_features, features),
-            "kid": kid, "kid_stderr": kid_error,
-            "precision": precision, "recall": recall,
-            "classifier_score": metrics.classifier_score(probabilities),
-            "class_entropy": metrics.predicted_class_entropy(probabilities),
-        }
+        scores = self._scores(features, probabilities)
         if gan.conditional and self.class_accuracies:
             scores["label_accuracy"] = metrics.label_accuracy(probabilities, labels)
         code_to_class = None
@@ -87,6 +79,39 @@ class Evaluator:
             for row in rows:
                 row["code"] = int(np.flatnonzero(code_to_class == row["class"])[0])
         return scores, rows
+
+    def evaluate_real(self, num_samples, seed=0):
+        """The scores of `num_samples` training images drawn at random, scored as generated images are: what a
+        generator drawing exactly the training distribution would get, the yardstick for a generator's scores
+        (not a bound: fewer, more typical images can score a higher precision). Label accuracy is then the classifier's accuracy on those images, which it was
+        trained on. A streamed split (celeb_a) gives its first `num_samples` images."""
+        if self.reference == "train":
+            raise UserError("real training images cannot be scored against the reference: it is the training "
+                            "images themselves (this dataset has no test split)")
+        train = self._load_train()
+        pool = None if train.images is not None else num_samples  # a streamed split: its first images
+        images, labels = classifier_lib.collect(train, pool)
+        if not 10 <= num_samples <= len(images):
+            raise UserError(f"scoring real images needs 10 to {len(images)} of them (the training split): "
+                            f"--num_samples={num_samples}")
+        chosen = np.random.default_rng(seed).choice(len(images), num_samples, replace=False)
+        features, probabilities = self.extractor.features_and_probabilities(images[chosen])
+        scores = self._scores(features, probabilities)
+        if self.class_accuracies:
+            scores["label_accuracy"] = metrics.label_accuracy(probabilities, labels[chosen])
+        return scores
+
+    def _scores(self, features, probabilities):
+        """The scores every image set gets: against the reference's features, and of the predicted classes."""
+        kid, kid_error = metrics.kid(self.real_features, features)
+        precision, recall = metrics.precision_recall(self.real_features, features)
+        return {
+            "fid": metrics.fid(self.real_features, features),
+            "kid": kid, "kid_stderr": kid_error,
+            "precision": precision, "recall": recall,
+            "classifier_score": metrics.classifier_score(probabilities),
+            "class_entropy": metrics.predicted_class_entropy(probabilities),
+        }
 
     def _by_class(self, requested, predicted):
         """Where a conditional generator's labels miss: one row per class, with the label accuracy of the images
@@ -148,9 +173,11 @@ def format_scores(scores, identity):
     return "\n".join([f"  {name:<{width}}{value:10.4f}" for name, value in scores.items()] + [describe(identity)])
 
 
-def write_report(path, run_dir, num_samples, scores, identity, by_class=None):
+def write_report(path, run_dir, num_samples, scores, identity, by_class=None, real_scores=None):
     """The JSON report of one evaluation (written atomically)."""
     report = {"run_dir": str(run_dir), "num_samples": num_samples, "scores": scores, "features": identity}
     if by_class is not None:
         report["by_class"] = by_class
+    if real_scores is not None:
+        report["real_scores"] = real_scores
     write_text_atomic(path, json.dumps(report, indent=2) + "\n")
