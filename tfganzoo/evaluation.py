@@ -83,8 +83,9 @@ class Evaluator:
     def evaluate_real(self, num_samples, seed=0):
         """The scores of `num_samples` training images drawn at random, scored as generated images are: what a
         generator drawing exactly the training distribution would get, the yardstick for a generator's scores
-        (not a bound: fewer, more typical images can score a higher precision). Label accuracy is then the classifier's accuracy on those images, which it was
-        trained on. A streamed split (celeb_a) gives its first `num_samples` images."""
+        (not a bound: fewer, more typical images can score a higher precision). Label accuracy is then the
+        classifier's accuracy on those images, which it was trained on. A streamed split (celeb_a) gives its
+        first `num_samples` images."""
         if self.reference == "train":
             raise UserError("real training images cannot be scored against the reference: it is the training "
                             "images themselves (this dataset has no test split)")
