@@ -53,9 +53,10 @@ def main(argv):
             evaluation.check_by_class(config.model, gan, config.features, FLAGS.num_samples)
         effects = sampling.continuous_code_effects(gan, FLAGS.num_samples, FLAGS.seed) if FLAGS.code_effects else {}
         evaluator = evaluation.Evaluator(config, FLAGS.classifier_dir or config.classifier_dir)
+        # Before generating: a dataset that cannot be scored this way is refused without that work first.
+        real_scores = evaluator.evaluate_real(FLAGS.num_samples, FLAGS.seed) if FLAGS.real else None
         scores, by_class = evaluator.evaluate(gan, FLAGS.num_samples, FLAGS.seed, FLAGS.by_class)
         scores.update(effects)
-        real_scores = evaluator.evaluate_real(FLAGS.num_samples, FLAGS.seed) if FLAGS.real else None
     except UserError as e:
         raise SystemExit(f"evaluate.py: error: {e}")
     print(f"{config.model} on {config.dataset}, {FLAGS.num_samples} samples, run {FLAGS.run_dir}")
