@@ -19,7 +19,8 @@ def test_model_defaults_apply_unless_overridden():
     assert make_config("cgan", spectral_norm=False).spectral_norm is False  # --nospectral_norm
     assert config.run_name == "cgan-fashion_mnist" and str(config.run_dir) == "logs/cgan-fashion_mnist"
     gan = make_config("gan")
-    assert (gan.batch_size, gan.minibatch_discrimination, gan.ema_decay, gan.lr_decay) == (32, True, 0.9999, False)
+    assert (gan.batch_size, gan.minibatch_discrimination, gan.ema_decay, gan.lr_decay, gan.d_steps) == \
+        (32, True, 0.9999, False, 2)
     for conv in ("dcgan", "acgan"):
         defaults = make_config(conv)
         assert (defaults.epochs, defaults.spectral_norm, defaults.ema_decay, defaults.lr_decay) == \
