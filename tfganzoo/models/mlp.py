@@ -23,8 +23,8 @@ TUTORIAL = dict(epochs=50, batch_size=64, g_lr=2e-4, d_lr=2e-4, beta_1=0.5, nois
 # epochs against 0.999's last 0.4), then beat 0.999 on every score of both seeds: FID 12.9 / 11.0 -> 10.7 / 9.5,
 # KID 0.82 / 0.85 -> 0.69 / 0.72, precision 0.86 -> 0.88 / 0.87, recall 0.28 / 0.30 -> 0.29 / 0.32. Then two
 # discriminator updates per generator update (half the generator's updates per epoch) raised recall by 0.13 /
-# 0.12 (-> 0.42 / 0.44) for FID (-> 13.2 / 12.9) and a little precision (-> 0.85 / 0.84); three, or two with a
-# faster generator or at batch 16, lost on both.
+# 0.12 (-> 0.42 / 0.44) for FID (-> 13.2 / 12.9) and a little precision (-> 0.85 / 0.84); three cost much FID
+# for little recall (19.8, 0.45, seed 1), and two with a faster generator or at batch 16 lost on both.
 DEFAULTS = dict(TUTORIAL, epochs=20, batch_size=32, spectral_norm=True, minibatch_discrimination=True,
                 ema_decay=0.9999, d_steps=2)
 GAN_CLASS = GAN
