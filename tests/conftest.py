@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
@@ -71,6 +72,36 @@ def run_script(script, *args, timeout=300):
         args = (*args, "--final_eval_samples=100")
     return subprocess.run([sys.executable, str(ROOT / script), *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=ROOT)
+
+
+# Two ways of computing the same training (one device or two replicas, XLA or TensorFlow's kernels) add in
+# different orders. In float32 that rounding can tip a LeakyReLU or maxout unit across its kink, where the
+# gradient jumps, and Adam turns near-zero gradients into full steps, so the runs drift apart within a few steps
+# by an amount that depends on the CPU's kernels (1e-7 to 1e-2 after 8 steps; docs/testing.md). The comparisons
+# therefore run in float64 (keras.config.set_floatx), where the same runs agree to 1e-13 after 8 steps and every
+# real difference injected to check them (batch norm not synchronised, noise not sliced per replica, gradients
+# summed instead of averaged, label scores from one replica's pairs) moved them by 1e-4 or more.
+SAME_COMPUTATION = {"rtol": 1e-9, "atol": 1e-12}
+# A float32 step's forward values (the first step's losses, before any update) are continuous in the inputs:
+# rounding alone.
+FIRST_STEP_FLOAT32 = {"rtol": 1e-5, "atol": 1e-7}
+
+
+def assert_same_computation(actual, expected, name):
+    """Float64 values of two ways of running the same training agree to rounding (SAME_COMPUTATION)."""
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.dtype != np.float32, f"{name}: compare in float64, not float32"
+    np.testing.assert_allclose(actual, expected, **SAME_COMPUTATION, err_msg=name)
+
+
+@pytest.fixture
+def float64():
+    """Keras computes and keeps variables in float64 during the test (see SAME_COMPUTATION), float32 after."""
+    keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
+    yield
+    keras.config.set_floatx("float32")
+    keras.config.set_dtype_policy("float32")
 
 
 TF_STARTUP_NOISE = re.compile(r"^(WARNING: All log messages before absl|[IWE]\d{4} \d\d:\d\d:)")

@@ -10,13 +10,14 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import FIRST_STEP_FLOAT32, ROOT, assert_same_computation
 from tfganzoo import distribute
 from tfganzoo.errors import UserError
 
 pytestmark = pytest.mark.slow
 
-# Runs in a fresh process: logical devices must be set before TensorFlow starts.
+# Runs in a fresh process: logical devices must be set before TensorFlow starts. Trains 8 steps on one device and
+# on two replicas, in float32 (the first step only) and float64 (all 8), and saves each run's losses and state.
 COMPARE_STRATEGIES = """
 import json, sys
 import tensorflow as tf
@@ -28,22 +29,30 @@ from conftest import make_digits
 from tfganzoo import datasets, distribute, training
 from tfganzoo.config import make_config
 
+model, options, output = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
 images, labels = make_digits(64, 0)
 data = datasets.ImageData(datasets.DIGITS, "tiny", (28, 28, 1), 64, images[..., None], labels.astype(np.int64))
-losses = {}
-options = json.loads(sys.argv[2])
-for name in ("default", "mirrored"):
-    keras.utils.set_random_seed(1)
-    config = training.with_data(make_config(sys.argv[1], "mnist", seed=1, batch_size=16, noise_dim=8,
-                                            jit_compile=False, preset="tutorial", ema_decay=0.9, **options), data)
-    strategy = distribute.make_strategy(name)
-    with strategy.scope():
-        gan = training.compile_gan(config)
-    history = gan.fit(datasets.train_pipeline(data, 16, 1), epochs=2, steps_per_epoch=4, verbose=0)
-    losses[name] = {"replicas": strategy.num_replicas_in_sync, **history.history,
-                    "generator average": [float(np.abs(v).sum()) for v in gan.generator_ema.variables],
-                    "step state": [np.asarray(v).ravel().tolist() for v in gan.step_state]}
-print(json.dumps(losses))
+runs = {}
+# One strategy object per kind for all runs: a second MirroredStrategy would reuse the first one's collective keys.
+strategies = {name: distribute.make_strategy(name) for name in ("default", "mirrored")}
+for precision, steps in (("float32", 1), ("float64", 8)):
+    keras.config.set_floatx(precision)
+    keras.config.set_dtype_policy(precision)
+    for name, strategy in strategies.items():
+        keras.utils.set_random_seed(1)
+        config = training.with_data(make_config(model, "mnist", seed=1, batch_size=16, noise_dim=8, jit_compile=False,
+                                                preset="tutorial", ema_decay=0.9, **options), data)
+        with strategy.scope():
+            gan = training.compile_gan(config)
+        history = gan.fit(datasets.train_pipeline(data, 16, 1), epochs=steps, steps_per_epoch=1, verbose=0)
+        key = f"{precision} {name}"
+        runs[f"{key} replicas"] = strategy.num_replicas_in_sync
+        runs.update({f"{key} {loss}": values for loss, values in history.history.items()})
+        parts = {"generator": gan.generator.variables, "discriminator": gan.discriminator.variables,
+                 "generator average": gan.generator_ema.variables, "step state": gan.step_state,
+                 "generator optimizer": gan.g_optimizer.variables, "discriminator optimizer": gan.d_optimizer.variables}
+        runs.update({f"{key} {part} {i}": v for part, variables in parts.items() for i, v in enumerate(variables)})
+np.savez(output, **{name: np.asarray(value) for name, value in runs.items()})
 """
 
 
@@ -53,15 +62,23 @@ print(json.dumps(losses))
     # its masks are not drawn as one device draws them)
     ("cgan", {"mismatched_labels": True, "mismatch_temperature": 0.1, "dropout": 0.0}),
 ])
-def test_mirrored_on_two_devices_trains_like_one_device(model, options):
-    result = subprocess.run([sys.executable, "-c", COMPARE_STRATEGIES, model, json.dumps(options)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300,
+def test_mirrored_on_two_devices_trains_like_one_device(model, options, tmp_path):
+    output = tmp_path / "runs.npz"
+    result = subprocess.run([sys.executable, "-c", COMPARE_STRATEGIES, model, json.dumps(options), str(output)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300,
                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     assert result.returncode == 0, result.stderr
-    losses = json.loads(result.stdout.strip().splitlines()[-1])
-    assert (losses["default"].pop("replicas"), losses["mirrored"].pop("replicas")) == (1, 2)
-    for name, values in losses["default"].items():  # 8 steps: rounding differences grow as training goes on
-        np.testing.assert_allclose(losses["mirrored"][name], values, rtol=1e-4, atol=1e-5, err_msg=name)
+    runs = dict(np.load(output))
+    assert [int(runs.pop(f"{p} {s} replicas")) for p in ("float32", "float64") for s in ("default", "mirrored")] \
+        == [1, 2, 1, 2]
+    one_device = {name.removeprefix("float64 default "): value for name, value in runs.items()
+                  if name.startswith("float64 default ")}
+    assert len(one_device) > 20 and "Dis_loss" in one_device
+    for name, value in one_device.items():  # every loss of every step, and every variable after the last
+        assert_same_computation(runs[f"float64 mirrored {name}"], value, name)
+    for name in ("Real_P", "Fake_P", "Dis_loss"):  # the first step's forward values, before any update
+        np.testing.assert_allclose(runs[f"float32 mirrored {name}"], runs[f"float32 default {name}"],
+                                   **FIRST_STEP_FLOAT32, err_msg=name)
 
 
 def free_port():

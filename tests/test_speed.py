@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import make_digits, with_data_shape
+from conftest import FIRST_STEP_FLOAT32, assert_same_computation, make_digits, with_data_shape
 from tfganzoo import checkpoints, training
 from tfganzoo.config import Config, make_config
 from tfganzoo.errors import UserError
@@ -61,14 +61,16 @@ def test_steps_per_execution_cannot_change_when_resuming(tiny_idx_dir, tmp_path)
         train_gan(tiny_idx_dir, tmp_path, steps_per_execution=4, epochs=2)
 
 
-@pytest.mark.parametrize("name", ["gan", "dcgan"])  # no dropout: the only random draw is the noise
-def test_xla_computes_the_same_step(name):
-    # XLA draws other random numbers than TensorFlow's kernels (its own generator algorithm), so both steps
-    # get the same fixed noise; the rest is deterministic and must agree.
+def plain_and_xla_steps(name, steps):
+    """[(losses per step, the networks' variables after them)] of `name` trained without and with XLA.
+
+    XLA draws other random numbers than TensorFlow's kernels (its own generator algorithm), so both get the same
+    fixed noise; with no dropout (gan, dcgan) the rest is deterministic and must agree.
+    """
     images, labels = make_digits(8, seed=4)
     images = (images[..., None] / 127.5 - 1).astype(np.float32)
-    noise = np.random.default_rng(0).standard_normal((8, 16)).astype(np.float32)
-    logs = []
+    noise = np.random.default_rng(0).standard_normal((8, 16))
+    runs = []
     for jit in (False, True):
         keras.utils.set_random_seed(1)  # the same initial weights
         training.set_determinism(jit)  # Keras silently drops XLA under op determinism
@@ -76,11 +78,27 @@ def test_xla_computes_the_same_step(name):
                                              preset="tutorial"))
         gan = training.compile_gan(config)
         assert gan.jit_compile == jit
-        gan.sample_latent = lambda batch_size: {"noise": keras.ops.convert_to_tensor(noise)}
-        logs.append([gan.train_on_batch(images, labels, return_dict=True) for _ in range(3)])
-    for plain, xla in zip(*logs):
-        for key in plain:
-            assert xla[key] == pytest.approx(plain[key], rel=1e-4, abs=1e-5), key
+        gan.sample_latent = lambda batch_size: {"noise": keras.ops.convert_to_tensor(noise, keras.config.floatx())}
+        logs = [gan.train_on_batch(images, labels, return_dict=True) for _ in range(steps)]
+        runs.append(({key: [log[key] for log in logs] for key in logs[0]},
+                     [np.asarray(v) for v in gan.generator.variables + gan.discriminator.variables]))
+    return runs
+
+
+@pytest.mark.parametrize("name", ["gan", "dcgan"])
+def test_xla_computes_the_same_steps(name, float64):
+    (plain, plain_variables), (xla, xla_variables) = plain_and_xla_steps(name, steps=5)
+    for key in plain:
+        assert_same_computation(xla[key], plain[key], key)
+    for i, (actual, expected) in enumerate(zip(xla_variables, plain_variables, strict=True)):
+        assert_same_computation(actual, expected, f"variable {i}")
+
+
+@pytest.mark.parametrize("name", ["gan", "dcgan"])
+def test_xla_computes_the_same_first_step_in_float32(name):
+    (plain, _), (xla, _) = plain_and_xla_steps(name, steps=1)
+    for key in ("Real_P", "Fake_P", "Dis_loss"):  # forward values, before any update
+        np.testing.assert_allclose(xla[key], plain[key], **FIRST_STEP_FLOAT32, err_msg=key)
 
 
 def test_same_seed_same_run_with_xla(tiny_idx_dir, tmp_path, one_step_per_call, capsys):

@@ -130,14 +130,15 @@ class GAN(keras.Model):
         """Images from the trained generator (training=True, in the step) or from the sampler (otherwise)."""
         latent, labels = _as_tensors((latent, labels))  # Keras refuses numpy and tensors mixed in one call
         network = self.generator if training else self.sampler
-        # float32 out whatever the compute precision: images and losses stay in full precision.
-        return ops.cast(network(self.generator_inputs(latent, labels), training=training), "float32")
+        # Out in full precision (keras.config.floatx(): float32 unless a program sets it) whatever the compute
+        # precision, so images and losses never come out in 16 bits.
+        return ops.cast(network(self.generator_inputs(latent, labels), training=training), keras.config.floatx())
 
     def discriminate(self, images, labels, training=False):
         images, labels = _as_tensors((images, labels))
         out = self.discriminator(self.discriminator_inputs(images, labels), training=training)
         out = out if isinstance(out, dict) else {"logits": out}
-        return {name: ops.cast(value, "float32") for name, value in out.items()}
+        return {name: ops.cast(value, keras.config.floatx()) for name, value in out.items()}
 
     def call(self, inputs, training=False):
         latent, labels = inputs
@@ -228,7 +229,7 @@ class GAN(keras.Model):
     def _update_average(self):
         """Moves generator_ema towards the generator: every weight, batch-norm statistics included. Each replica
         holds the same weights, so each assigns the same value to its copy."""
-        steps = ops.cast(self.g_optimizer.iterations, "float32")
+        steps = ops.cast(self.g_optimizer.iterations, keras.config.floatx())
         decay = ops.minimum(self.ema_decay, (1.0 + steps) / (10.0 + steps))
         for average, variable in zip(self.generator_ema.variables, self.generator.variables):
             average.assign(decay * average + (1.0 - decay) * ops.cast(variable, average.dtype))
@@ -310,7 +311,7 @@ class ConditionalGAN(GAN):
         """Moves label_scores[i, j] towards the mean of `scores` [B, 1] over this batch's pairs (i, j)."""
         true, given = self.one_hot(labels), self.one_hot(wrong)
         counts = ops.matmul(ops.transpose(true), given)
-        sums = ops.matmul(ops.transpose(true), given * ops.cast(ops.reshape(scores, (-1, 1)), "float32"))
+        sums = ops.matmul(ops.transpose(true), given * ops.cast(ops.reshape(scores, (-1, 1)), given.dtype))
         context = tf.distribute.get_replica_context()
         if context and context.num_replicas_in_sync > 1:  # the global batch's pairs, as one device would count
             counts, sums = context.all_reduce("sum", [counts, sums])
@@ -371,7 +372,7 @@ class InfoGAN(GAN):
 
     def generator_inputs(self, latent, labels):
         categorical = ops.one_hot(ops.cast(latent["categorical"], "int32"), self.num_categorical)
-        codes = ops.concatenate([categorical, ops.cast(latent["continuous"], "float32")], axis=-1)
+        codes = ops.concatenate([categorical, ops.cast(latent["continuous"], categorical.dtype)], axis=-1)
         return [latent["noise"], codes]
 
     def _information_loss(self, fake_out, latent):

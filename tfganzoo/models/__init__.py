@@ -84,7 +84,7 @@ def precision_policy(mixed):
     training.compile_gan), bfloat16 elsewhere (CPU, TPU: same range as float32, no scaling needed); variables
     stay float32 either way."""
     if not mixed:
-        return "float32"
+        return keras.config.floatx()  # float32 unless a program sets it (the strategy tests set float64)
     return "mixed_float16" if tf.config.list_physical_devices("GPU") else "mixed_bfloat16"
 
 
