@@ -1,10 +1,13 @@
 """The Config: per-model defaults, overrides, validation and the config.json round trip."""
 
+import dataclasses
 import json
 
 import pytest
+from absl import flags
 
-from conftest import with_data_shape
+from conftest import ROOT, with_data_shape
+from tfganzoo import config as config_lib
 from tfganzoo import models
 from tfganzoo.config import Config, make_config
 from tfganzoo.errors import UserError
@@ -143,3 +146,66 @@ def test_unreadable_config_json_is_refused(tmp_path):
     (tmp_path / "config.json").write_text("{not json")
     with pytest.raises(UserError, match="cannot read .*config.json"):
         Config.load(tmp_path / "config.json")
+
+
+def sample_value(name):
+    """A valid value of option `name` other than its default (and other than what presets give it)."""
+    field = config_lib.FIELDS[name]
+    kind, _ = config_lib._value_type(field)
+    default = None if field.default is dataclasses.MISSING else field.default
+    if field.metadata["choices"]:
+        return next(c for c in field.metadata["choices"]() if c not in (default, field.metadata["flag_default"]))
+    if kind is bool:
+        return not default
+    if kind is int:
+        return max(default or 0, 10) + 3
+    if kind is float:
+        return 0.25 if field.metadata["check"] is config_lib.FRACTION else 2.5
+    return "elsewhere"
+
+
+def option_model(name):
+    """A model the option applies to, where it conflicts with nothing the model's preset sets."""
+    owners = config_lib.FIELDS[name].metadata["models"]
+    return owners[0] if owners else "gan"
+
+
+@pytest.mark.parametrize("name", [name for name, f in config_lib.FIELDS.items() if f.metadata["flag"]])
+def test_every_option_has_a_flag_and_is_recorded_in_config_json(name, tmp_path):
+    value = sample_value(name)
+    flag_values = flags.FlagValues()
+    config_lib.define_flags(flag_values, "train.py")
+    model = value if name == "model" else option_model(name)
+    args = [f"--{name}={value}", f"--model={model}"] if name != "model" else [f"--model={value}"]
+    if name == "penalty_weight":
+        args.append("--penalty=r1")
+    if name == "mismatch_temperature":
+        args.append("--mismatched_labels")
+    flag_values(["train.py", *args])
+    config = make_config(**config_lib.options_from_flags(flag_values))
+    assert getattr(config, name) == value
+    config.save(tmp_path / "config.json")
+    assert json.loads((tmp_path / "config.json").read_text())[name] == value
+    assert getattr(Config.load(tmp_path / "config.json"), name) == value
+
+
+def test_the_tutorials_flag_spellings_set_their_options():
+    flag_values = flags.FlagValues()
+    config_lib.define_flags(flag_values, "train.py")
+    flag_values(["train.py", "--BATCH_SIZE=12", "--LOG_PATH=runs", "--MODEL_PATH=saved"])
+    config = make_config(**config_lib.options_from_flags(flag_values))
+    assert (config.batch_size, config.log_dir, config.weights_dir) == (12, "runs", "saved")
+
+
+def test_help_shows_each_presets_values_by_model():
+    assert config_lib.flag_help("batch_size").endswith("Presets: default: 64 (gan 32); tutorial: 64 (cgan 256).")
+    assert config_lib.flag_help("dropout").startswith("cgan: ")  # an option of one model says so
+    assert "gan, vanilla MLP GAN (Goodfellow et al. 2014)" in config_lib.flag_help("model")
+    assert config_lib.flag_default("batch_size") is None and config_lib.flag_default("save_every") == 15
+
+
+def test_the_flags_reference_in_docs_is_generated_from_the_declarations():
+    reference = (ROOT / "docs" / "flags.md").read_text()
+    assert reference == config_lib.flags_reference(), "regenerate: python -m tfganzoo.config > docs/flags.md"
+    assert "| `--batch_size` (`--BATCH_SIZE`) | int | presets: default: 64 (gan 32); tutorial: 64 (cgan 256) |" \
+        in reference

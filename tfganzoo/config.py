@@ -1,13 +1,19 @@
 """The run configuration: one frozen object, built once from flags (or directly by tests), kept as config.json.
 
-Per-model hyperparameters (epochs, batch size, learning rates, betas, noise size, stabilisers) come from the
-model's recipe for the chosen preset (models.recipe) unless given explicitly; image_shape and num_classes come
-from the data.
+Every option is declared once, as a field of `Config` made by `option(...)`: its type (the annotation), its
+default, its help, the check its values must pass or the registry it names, the models it applies to, what
+reads it (the run, the GAN class or the network builders) and whether a resumed run may change it. From those
+declarations come train.py's absl flags (`define_flags`), validation (`validate`), the config.json round trip
+and the flags reference in docs/flags.md (`flags_reference`). Values a preset sets come from the model's
+recipe (models.recipe) unless given; image_shape and num_classes come from the data.
 """
 
 import dataclasses
 import json
+import types
+from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 from tfganzoo import classifier, datasets, distribute, losses, models
 from tfganzoo.errors import UserError, unknown_choice
@@ -15,56 +21,162 @@ from tfganzoo.files import write_text_atomic
 
 
 @dataclasses.dataclass(frozen=True)
+class Check:
+    """What an option's values must satisfy: `requirement` completes "<name> must ...", `bounds` are the absl
+    flag's lower_bound / upper_bound saying the same on the command line (where they can)."""
+
+    requirement: str
+    accepts: Callable
+    bounds: dict = dataclasses.field(default_factory=dict)
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+POSITIVE_INT = Check("be a positive integer", lambda v: _is_int(v) and v > 0, {"lower_bound": 1})
+COUNT = Check("be zero or a positive integer", lambda v: _is_int(v) and v >= 0, {"lower_bound": 0})
+POSITIVE = Check("be positive", lambda v: _is_number(v) and v > 0)
+NON_NEGATIVE = Check("be zero or positive", lambda v: _is_number(v) and v >= 0, {"lower_bound": 0})
+FRACTION = Check("lie in [0, 1)", lambda v: _is_number(v) and 0 <= v < 1, {"lower_bound": 0})
+SEED = Check("be an integer in [0, 2**32)", lambda v: _is_int(v) and 0 <= v < 2**32,
+             {"lower_bound": 0, "upper_bound": 2**32 - 1})
+SAMPLES = Check("be an integer of at least 10", lambda v: _is_int(v) and v >= 10, {"lower_bound": 10})
+NO_OR_SAMPLES = Check("be 0 or at least 10", lambda v: _is_int(v) and (v == 0 or v >= 10), {"lower_bound": 0})
+PLAIN_NAME = Check("be a plain directory name", lambda v: isinstance(v, str) and bool(v) and Path(v).name == v)
+TYPE_REQUIREMENT = {bool: "be true or false", int: "be an integer", float: "be a number", str: "be text"}
+
+
+def option(default=dataclasses.MISSING, help="", *, check=None, choices=None, models=None, reads="run",
+           resumable=False, aliases=(), flag_default=None, flag=True):
+    """A Config field with what the rest of the project derives from it.
+
+    check: a Check; choices: a function returning the registry of valid names (its keys); models: the models
+    that read it (None: all); reads: "run" (training, evaluation, files), "gan" (an argument of the model's GAN
+    class) or "network" (its build functions); resumable: a resumed run may change it; aliases: other flag
+    spellings (the tutorial's); flag_default: the flag's default where the field has none (model); flag: False
+    for what the data fills in.
+    """
+    metadata = {"help": help, "check": check, "choices": choices, "models": models, "reads": reads,
+                "resumable": resumable, "aliases": aliases, "flag_default": flag_default, "flag": flag}
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Config:
-    model: str
-    dataset: str
-    epochs: int
-    batch_size: int
-    g_lr: float
-    d_lr: float
-    beta_1: float
-    noise_dim: int
-    seed: int | None  # None until training starts a run and draws one (a resumed run keeps its own)
-    run_name: str
-    preset: str = "default"  # the recipe the unset values came from (models.PRESETS); every value is recorded
-    beta_2: float = 0.999
-    lr_decay: bool = False  # both learning rates fall linearly to 0 over the run's epochs
-    loss: str = "ns"
-    penalty: str = "none"  # gradient penalty on the discriminator: none, wgan-gp, dragan, r1
-    penalty_weight: float | None = None  # None: the penalty's own default (10 for each)
-    clip: float | None = None  # clip discriminator weights to [-clip, clip] (the original WGAN); None: no clipping
-    d_steps: int = 1  # discriminator updates per generator update
-    spectral_norm: bool = False  # spectral normalisation of the discriminator's dense and conv layers
-    minibatch_discrimination: bool = False  # a minibatch discrimination layer before D's real/fake output
-    ema_decay: float = 0.0  # decay of the generator weights' moving average, which samples; 0: no average
-    data_path: str | None = None
-    data_dir: str | None = None
-    steps_per_epoch: int | None = None  # None: one pass over the data
-    log_dir: str = "logs"
-    weights_dir: str | None = None  # None: <run_dir>/weights
-    save_every: int = 15
-    keep_checkpoints: int = 3  # newest checkpoints kept in <run_dir>/checkpoints
-    checkpoint_minutes: float = 10.0  # also checkpoint within an epoch once this long has passed since the last
-    jit_compile: bool | None = None  # XLA; None: where it measured faster (training.uses_xla)
-    strategy: str = "default"  # tf.distribute strategy: default, mirrored, multi_worker, tpu (see distribute.py)
-    mixed_precision: bool = False  # bfloat16 compute on CPU/TPU, float16 with loss scaling on GPU
-    steps_per_execution: int | None = None  # train steps per compiled call; None: training.resolved_steps_per_execution
-    image_size: int | None = None  # side colour images are resized to (celeb_a, folder); None: the dataset's
-    num_categorical: int = 10  # infogan: values of its categorical code
-    num_continuous: int = 2  # infogan: number of continuous codes, uniform on [-1, 1]
-    info_weight: float = 1.0  # infogan: lambda, weight of the mutual-information term
-    continuous_weight: float = 1.0  # infogan: weight of the continuous codes within that term
-    class_weight: float = 1.0  # acgan: weight of the class log-likelihood term
-    mismatched_labels: bool = False  # cgan: D also learns real images with wrong labels as fakes (GAN-CLS)
-    mismatch_temperature: float = 0.0  # cgan: 0 draws the wrong labels uniformly; > 0 favours those D accepts
-    dropout: float = 0.5  # cgan: dropout rate after each of the discriminator's maxout blocks (the tutorial's)
-    eval_every: int = 0  # evaluate every this many epochs into metrics.csv; 0: never during training
-    eval_samples: int = 2000  # generated images per periodic evaluation
-    final_eval_samples: int = 10_000  # generated images of the evaluation after training; 0: none
-    features: str = "classifier"  # feature space of the evaluation: "classifier" or "inception"
-    classifier_dir: str | None = None  # cache of evaluation classifiers; None: ~/.cache/tfganzoo/classifiers
-    image_shape: tuple | None = None  # from the data
-    num_classes: int | None = None  # from the data
+    # ----- what is trained, on what -----
+    model: str = option(help="Which GAN to train.", choices=lambda: models.MODELS, flag_default="cgan")
+    dataset: str = option("mnist", "Which dataset to train on.", choices=lambda: datasets.DATASETS)
+    preset: str = option("default", "Recipe of every hyperparameter left unset: default (the zoo's, measured to "
+                         "learn) or tutorial (the one the model's tutorial or paper publishes).",
+                         choices=lambda: dict.fromkeys(models.PRESETS), resumable=True)
+    data_path: str | None = option(None, "Local data: a directory of MNIST-format IDX files or a Keras .npz; for "
+                                   "--dataset=folder a directory of PNG/JPEG images (sub-directories = classes).",
+                                   resumable=True)
+    data_dir: str | None = option(None, "TFDS data directory (where TFDS caches downloaded datasets).",
+                                  resumable=True)
+    image_size: int | None = option(None, "Resize colour images to this square side (celeb_a: 64, folder: 64).",
+                                    check=POSITIVE_INT)
+    # ----- the recipe -----
+    epochs: int = option(help="Training epochs.", check=POSITIVE_INT, resumable=True)
+    batch_size: int = option(help="Batch size (with --strategy, the global batch).", check=POSITIVE_INT,
+                             aliases=("BATCH_SIZE",))
+    g_lr: float = option(help="Generator learning rate (--lr sets both rates).", check=POSITIVE)
+    d_lr: float = option(help="Discriminator learning rate (--lr sets both rates).", check=POSITIVE)
+    beta_1: float = option(help="Adam beta_1 of both networks.", check=FRACTION)
+    beta_2: float = option(0.999, "Adam beta_2 of both networks.", check=FRACTION)
+    lr_decay: bool = option(False, "Decay both learning rates linearly to 0 over the run's epochs (a resumed run "
+                            "with more --epochs stretches the decay to the new end).")
+    noise_dim: int = option(help="Length of the noise vector.", check=POSITIVE_INT)
+    steps_per_epoch: int | None = option(None, "Steps per epoch (default: one pass over the data).",
+                                         check=POSITIVE_INT)
+    # None until training starts a run and draws one; config.json always records it.
+    seed: int | None = option(help="Random seed (default: a random one, recorded in config.json; a resumed run "
+                              "keeps its own).", check=SEED)
+    # ----- the stabilisers of the shared train step -----
+    loss: str = option("ns", "Adversarial loss: ns (non-saturating), minimax, wgan, hinge, lsgan.",
+                       choices=lambda: losses.LOSSES, reads="gan")
+    penalty: str = option("none", "Gradient penalty on the discriminator.", choices=lambda: losses.PENALTIES,
+                          reads="gan")
+    penalty_weight: float | None = option(None, "Weight of --penalty (default 10: lambda of WGAN-GP and DRAGAN, "
+                                          "gamma of R1).", check=POSITIVE, reads="gan")
+    clip: float | None = option(None, "Clip the discriminator's weights to [-clip, clip] after each update (the "
+                                "original WGAN used 0.01).", check=POSITIVE, reads="gan")
+    d_steps: int = option(1, "Discriminator updates per generator update, each on its own batch (5 for WGAN "
+                          "critics).", check=POSITIVE_INT, reads="gan")
+    spectral_norm: bool = option(False, "Spectral normalisation of the discriminator's dense and conv layers.")
+    minibatch_discrimination: bool = option(False, "Minibatch discrimination before the discriminator's "
+                                            "real/fake output.")
+    ema_decay: float = option(0.0, "Decay per generator step of an exponential moving average of the generator's "
+                              "weights, which then samples, is evaluated and saved (0: no average).",
+                              check=FRACTION, reads="gan")
+    # ----- model options -----
+    num_categorical: int = option(10, "Values of the categorical code.", check=POSITIVE_INT, models=("infogan",),
+                                  reads="gan")
+    num_continuous: int = option(2, "Continuous codes, uniform on [-1, 1].", check=POSITIVE_INT,
+                                 models=("infogan",), reads="gan")
+    info_weight: float = option(1.0, "Lambda, the weight of the mutual-information term.", check=NON_NEGATIVE,
+                                models=("infogan",), reads="gan")
+    continuous_weight: float = option(1.0, "Weight of the continuous codes within the mutual-information term "
+                                      "(the paper advises less than 1).", check=NON_NEGATIVE, models=("infogan",),
+                                      reads="gan")
+    class_weight: float = option(1.0, "Weight of the class log-likelihood term.", check=NON_NEGATIVE,
+                                 models=("acgan",), reads="gan")
+    mismatched_labels: bool = option(False, "The discriminator also learns real images paired with a wrong label "
+                                     "as fakes (the matching-aware discriminator of Reed et al. 2016).",
+                                     models=("cgan",), reads="gan")
+    mismatch_temperature: float = option(0.0, "Temperature of the draw of --mismatched_labels' wrong labels: 0 "
+                                         "draws them uniformly; t > 0 in proportion to exp(D's running output on "
+                                         "such pairs / t), so the look-alike classes D still confuses come up most.",
+                                         check=NON_NEGATIVE, models=("cgan",), reads="gan")
+    dropout: float = option(0.5, "Dropout rate after each of the discriminator's maxout blocks (the tutorial's: "
+                            "0.5).", check=FRACTION, models=("cgan",), reads="network")
+    # ----- where the run goes, and its bookkeeping -----
+    log_dir: str = option("logs", "Directory holding the run directories.", resumable=True, aliases=("LOG_PATH",))
+    run_name: str = option(help="Run directory name inside --log_dir (default: <model>-<dataset>).",
+                           check=PLAIN_NAME, resumable=True)
+    weights_dir: str | None = option(None, "Where weights are saved (default: <run_dir>/weights).",
+                                     aliases=("MODEL_PATH",))
+    save_every: int = option(15, "Save both networks' weights every this many epochs.", check=POSITIVE_INT,
+                             resumable=True)
+    keep_checkpoints: int = option(3, "Newest checkpoints kept in <run_dir>/checkpoints (one is written after every "
+                                   "epoch).", check=POSITIVE_INT, resumable=True)
+    checkpoint_minutes: float = option(10.0, "Also checkpoint within an epoch when this many minutes have passed "
+                                       "since the last checkpoint.", check=POSITIVE, resumable=True)
+    # ----- how it computes -----
+    jit_compile: bool | None = option(None, "Compile the train step with XLA (default: where it measured faster: "
+                                      "on a GPU, and on a CPU for gan and cgan; not under --strategy).",
+                                      resumable=True)
+    strategy: str = option("default", "tf.distribute strategy: default (one device), mirrored (all local GPUs), "
+                           "multi_worker (machines listed in TF_CONFIG), tpu. --batch_size is the global batch.",
+                           choices=lambda: dict.fromkeys(distribute.STRATEGIES), resumable=True)
+    mixed_precision: bool = option(False, "Compute in bfloat16 (CPU, TPU) or float16 with loss scaling (GPU); "
+                                   "weights, images and losses stay float32.")
+    steps_per_execution: int | None = option(None, "Train steps per call of the compiled train function (default "
+                                             "10; callbacks, the NaN check and signals see every this many steps). "
+                                             "An epoch of one pass is rounded down to a multiple of it.",
+                                             check=POSITIVE_INT)
+    # ----- evaluation -----
+    eval_every: int = option(0, "Evaluate every this many epochs (FID, KID, precision/recall, label/code "
+                             "accuracy) into metrics.csv and TensorBoard; 0: not during training.", check=COUNT,
+                             resumable=True)
+    eval_samples: int = option(2000, "Generated images per evaluation during training.", check=SAMPLES,
+                               resumable=True)
+    final_eval_samples: int = option(10_000, "Generated images of the evaluation after training, written to "
+                                     "metrics.json; 0: none.", check=NO_OR_SAMPLES, resumable=True)
+    features: str = option("classifier", "Feature space of evaluation: an evaluation classifier trained on the "
+                           "dataset, or InceptionV3 (downloads ImageNet weights).",
+                           choices=lambda: dict.fromkeys(classifier.FEATURES), resumable=True)
+    classifier_dir: str | None = option(None, "Cache of evaluation classifiers (default: "
+                                        "$XDG_CACHE_HOME/tfganzoo/classifiers, else ~/.cache/tfganzoo/classifiers).",
+                                        resumable=True)
+    # ----- from the data -----
+    image_shape: tuple | None = option(None, "Shape of one image [H, W, C].", flag=False)
+    num_classes: int | None = option(None, "Number of classes.", flag=False)
 
     @property
     def run_dir(self):
@@ -78,6 +190,11 @@ class Config:
     def weights_path(self, run_dir=None):
         """Where weights go: --weights_dir if given, else `weights/` inside the run directory."""
         return Path(self.weights_dir) if self.weights_dir else Path(run_dir or self.run_dir) / "weights"
+
+    def gan_arguments(self):
+        """The options the model's GAN class takes (reads="gan"), by name."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if f.metadata["reads"] == "gan" and _applies(f, self.model)}
 
     def save(self, path):
         write_text_atomic(path, json.dumps(dataclasses.asdict(self), indent=2) + "\n")
@@ -93,9 +210,8 @@ class Config:
             raise UserError(f"cannot read {path}: {e}") from None
         if not isinstance(values, dict):
             raise UserError(f"{path}: expected a JSON object")
-        names = {f.name for f in dataclasses.fields(cls)}
-        if set(values) - names:
-            raise UserError(f"{path}: unknown entries {sorted(set(values) - names)}")
+        if set(values) - set(FIELDS):
+            raise UserError(f"{path}: unknown entries {sorted(set(values) - set(FIELDS))}")
         if values.get("image_shape") is not None:
             values["image_shape"] = tuple(values["image_shape"])
         try:
@@ -106,94 +222,192 @@ class Config:
         return config
 
 
-FIELD_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Config)}
+FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+RESUMABLE = tuple(name for name, f in FIELDS.items() if f.metadata["resumable"])
 
 
-def make_config(model, dataset="mnist", lr=None, preset="default", **options):
+def _applies(field, model):
+    return field.metadata["models"] is None or model in field.metadata["models"]
+
+
+def make_config(model, dataset=None, lr=None, preset="default", **options):
     """A validated Config: `model`'s recipe for `preset`, then `lr` (both networks), then every option not None."""
     values = {**models.recipe(model, preset), "preset": preset}
     if lr is not None:
         values.update(g_lr=lr, d_lr=lr)
-    values.update({k: v for k, v in options.items() if v is not None})
+    values.update({k: v for k, v in {"dataset": dataset, **options}.items() if v is not None})
     if not values.get("mismatched_labels") and options.get("mismatch_temperature") is None:
         values.pop("mismatch_temperature", None)  # the preset's draw of the wrong labels goes with them
-    values.setdefault("run_name", f"{model}-{dataset}")
+    if set(values) - set(FIELDS):
+        raise TypeError(f"unknown Config fields {sorted(set(values) - set(FIELDS))}")
+    values.setdefault("run_name", f"{model}-{values.get('dataset', FIELDS['dataset'].default)}")
     values.setdefault("seed", None)
-    names = {f.name for f in dataclasses.fields(Config)}
-    if set(values) - names:
-        raise TypeError(f"unknown Config fields {sorted(set(values) - names)}")
-    config = Config(model=model, dataset=dataset, **values)
+    config = Config(model=model, **values)
     validate(config)
     return config
-
-
-def _positive(value, kind=(int, float)):
-    return isinstance(value, kind) and not isinstance(value, bool) and value > 0
 
 
 def validate(config, source=""):
     """Raises a UserError naming the first invalid value (and the valid choices, for names)."""
     try:
-        models.recipe(config.model, config.preset)
-        datasets.get_dataset(config.dataset)
-        losses.get_loss(config.loss)
-        losses.get_penalty(config.penalty)
-        if config.strategy not in distribute.STRATEGIES:
-            raise unknown_choice("strategy", config.strategy, distribute.STRATEGIES)
-        if config.features not in classifier.FEATURES:
-            raise unknown_choice("features", config.features, classifier.FEATURES)
+        for field in FIELDS.values():
+            _check_field(config, field)
+        _check_relations(config)
     except UserError as e:
         raise UserError(f"{source}{e}") from None
-    optional = ("steps_per_epoch", "image_size", "steps_per_execution")
-    for name in ("epochs", "batch_size", "noise_dim", "save_every", "num_categorical", "num_continuous",
-                 "d_steps", "keep_checkpoints") + optional:
-        value = getattr(config, name)
-        if not _positive(value, int) and not (name in optional and value is None):
-            raise UserError(f"{source}{name} must be a positive integer, got {value!r}")
+
+
+def _value_type(field):
+    """(the annotation's type, whether None is allowed): `float | None` -> (float, True)."""
+    if isinstance(field.type, types.UnionType):
+        kinds = [t for t in field.type.__args__ if t is not type(None)]
+        return kinds[0], len(kinds) < len(field.type.__args__)
+    return field.type, False
+
+
+def _check_field(config, field):
+    value, meta = getattr(config, field.name), field.metadata
+    kind, optional = _value_type(field)
+    requirement = meta["check"].requirement if meta["check"] else TYPE_REQUIREMENT.get(kind, "be set")
+    if value is None:
+        if optional or not meta["flag"]:
+            return
+        raise UserError(f"{field.name} must {requirement}, got None")
+    right_type = {bool: isinstance(value, bool), int: _is_int(value), float: _is_number(value),
+                  str: isinstance(value, str)}.get(kind, True)
+    if not right_type or (meta["check"] and not meta["check"].accepts(value)):
+        raise UserError(f"{field.name} must {requirement}, got {value!r}")
+    if meta["choices"] and value not in meta["choices"]():
+        raise unknown_choice(field.name, value, meta["choices"]())
+    if not _applies(field, config.model) and value != field.default:
+        raise UserError(f"{field.name}={value!r} is an option of {', '.join(meta['models'])}, not of {config.model}")
+
+
+def _check_relations(config):
+    """The rules that tie options together."""
     if config.strategy in ("mirrored", "multi_worker") and config.steps_per_execution not in (None, 1):
         # Keras 3.15 runs each step of an execution inside a tf.cond, where the replicas' cross-device sum
         # fails ("You must feed a value for placeholder tensor"), even for a plain Sequential with SGD.
-        raise UserError(f"{source}steps_per_execution={config.steps_per_execution} does not work under "
+        raise UserError(f"steps_per_execution={config.steps_per_execution} does not work under "
                         f"strategy={config.strategy} (a Keras bug: keras-team/keras#19246); use 1")
-    if config.seed is not None and not (isinstance(config.seed, int) and 0 <= config.seed < 2**32):
-        raise UserError(f"{source}seed must be an integer in [0, 2**32), got {config.seed!r}")
-    for name in ("g_lr", "d_lr", "checkpoint_minutes"):
-        if not _positive(getattr(config, name)):
-            raise UserError(f"{source}{name} must be positive, got {getattr(config, name)!r}")
-    for name in ("penalty_weight", "clip"):
-        if getattr(config, name) is not None and not _positive(getattr(config, name)):
-            raise UserError(f"{source}{name} must be positive, got {getattr(config, name)!r}")
     if config.penalty_weight is not None and config.penalty == "none":
-        raise UserError(f"{source}penalty_weight={config.penalty_weight} needs a penalty; valid choices: "
+        raise UserError(f"penalty_weight={config.penalty_weight} needs a penalty; valid choices: "
                         f"{', '.join(p for p in losses.PENALTIES if p != 'none')}")
     if config.clip is not None and config.penalty != "none":
-        raise UserError(f"{source}clip={config.clip} and penalty={config.penalty} both constrain the "
-                        f"discriminator's gradients; choose one")
-    for name in ("spectral_norm", "minibatch_discrimination", "jit_compile", "mixed_precision", "lr_decay",
-                 "mismatched_labels"):
-        if not isinstance(getattr(config, name), bool) and not (name == "jit_compile" and config.jit_compile is None):
-            raise UserError(f"{source}{name} must be true or false, got {getattr(config, name)!r}")
-    for name in ("eval_every", "final_eval_samples"):
-        if not isinstance(getattr(config, name), int) or getattr(config, name) < 0:
-            raise UserError(f"{source}{name} must be zero or a positive integer, got {getattr(config, name)!r}")
-    if not isinstance(config.eval_samples, int) or config.eval_samples < 10:
-        raise UserError(f"{source}eval_samples must be an integer of at least 10, got {config.eval_samples!r}")
-    if 0 < config.final_eval_samples < 10:
-        raise UserError(f"{source}final_eval_samples must be 0 or at least 10, got {config.final_eval_samples!r}")
-    for name, owners in models.option_owners().items():
-        if getattr(config, name) != FIELD_DEFAULTS[name] and config.model not in owners:
-            raise UserError(f"{source}{name}={getattr(config, name)!r} is an option of {', '.join(owners)}, "
-                            f"not of {config.model}")
-    if not (isinstance(config.dropout, (int, float)) and 0 <= config.dropout < 1):
-        raise UserError(f"{source}dropout must lie in [0, 1), got {config.dropout!r}")
-    for name in ("info_weight", "continuous_weight", "class_weight", "mismatch_temperature"):
-        if not _positive(getattr(config, name)) and getattr(config, name) != 0:
-            raise UserError(f"{source}{name} must be zero or positive, got {getattr(config, name)!r}")
+        raise UserError(f"clip={config.clip} and penalty={config.penalty} both constrain the discriminator's "
+                        "gradients; choose one")
     if config.mismatch_temperature and not config.mismatched_labels:
-        raise UserError(f"{source}mismatch_temperature={config.mismatch_temperature} draws the wrong labels of "
+        raise UserError(f"mismatch_temperature={config.mismatch_temperature} draws the wrong labels of "
                         "--mismatched_labels; add it, or leave the temperature at 0")
-    for name in ("beta_1", "beta_2", "ema_decay"):
-        if not 0 <= getattr(config, name) < 1:
-            raise UserError(f"{source}{name} must lie in [0, 1), got {getattr(config, name)!r}")
-    if not config.run_name or Path(config.run_name).name != config.run_name:
-        raise UserError(f"{source}run_name must be a plain directory name, got {config.run_name!r}")
+
+
+# ----- the command line -----
+def preset_values(name):
+    """{preset: {model: value}} of option `name` for the models it applies to, or {} if no preset sets it."""
+    field = FIELDS[name]
+    owners = [m for m in sorted(models.MODELS) if _applies(field, m)]
+    if not any(name in models.recipe(m, p) for m in owners for p in models.PRESETS):
+        return {}
+    default = None if field.default is dataclasses.MISSING else field.default
+    return {p: {m: models.recipe(m, p).get(name, default) for m in owners} for p in models.PRESETS}
+
+
+def _format(value):
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def describe_presets(name):
+    """The values the presets give option `name`, e.g. "default: 64 (gan 32); tutorial: 64 (cgan 256)"."""
+    parts = []
+    for preset, by_model in preset_values(name).items():
+        common = Counter(by_model.values()).most_common(1)[0][0]
+        others = [f"{m} {_format(v)}" for m, v in by_model.items() if v != common]
+        parts.append(f"{preset}: {_format(common)}" + (f" ({', '.join(others)})" if others else ""))
+    return "; ".join(parts)
+
+
+def flag_default(name):
+    """The absl flag's default: None where a preset sets the option (the preset's value then applies)."""
+    field = FIELDS[name]
+    if preset_values(name):
+        return None
+    if field.default is dataclasses.MISSING or field.default is None:
+        return field.metadata["flag_default"]
+    return field.default
+
+
+def flag_help(name):
+    field = FIELDS[name]
+    text = field.metadata["help"]
+    if field.metadata["models"]:
+        text = f"{', '.join(field.metadata['models'])}: {text}"
+    registry = field.metadata["choices"]() if field.metadata["choices"] else {}
+    if described := [f"{key}, {entry.DESCRIPTION}" for key, entry in registry.items() if hasattr(entry, "DESCRIPTION")]:
+        text += f" ({'; '.join(described)})"
+    if presets := describe_presets(name):
+        text += f" Presets: {presets}."
+    return text
+
+
+def define_flags(flag_values, module_name):
+    """Defines an absl flag for every option, plus its aliases, in `flag_values` (absl.flags.FLAGS), listed by
+    --helpshort under `module_name` (the script's: sys.argv[0])."""
+    from absl import flags
+
+    for name, field in FIELDS.items():
+        if not field.metadata["flag"]:
+            continue
+        kind, _ = _value_type(field)
+        default, help_text = flag_default(name), flag_help(name)
+        bounds = field.metadata["check"].bounds if field.metadata["check"] else {}
+        # absl.logging defines --log_dir for log files it writes only on request (never here); take it over.
+        common = {"flag_values": flag_values, "module_name": module_name, "allow_override": name in flag_values}
+        if field.metadata["choices"]:
+            flags.DEFINE_enum(name, default, list(field.metadata["choices"]()), help_text, **common)
+        elif kind is bool:
+            flags.DEFINE_bool(name, default, help_text, **common)
+        elif kind is int:
+            flags.DEFINE_integer(name, default, help_text, **bounds, **common)
+        elif kind is float:
+            flags.DEFINE_float(name, default, help_text, **bounds, **common)
+        else:
+            flags.DEFINE_string(name, default, help_text, **common)
+        for alias in field.metadata["aliases"]:
+            flags.DEFINE_alias(alias, name, flag_values=flag_values)
+
+
+def options_from_flags(flag_values):
+    """{option: the flag's value} for every option with a flag (define_flags), for make_config."""
+    return {name: flag_values[name].value for name, field in FIELDS.items() if field.metadata["flag"]}
+
+
+def flags_reference():
+    """docs/flags.md: every option of train.py, as declared here."""
+    lines = ["# train.py flags", "",
+             "Generated from the option declarations in `tfganzoo/config.py` by `python -m tfganzoo.config`; do not",
+             "edit by hand. A value in the presets column is what `--preset=default` / `--preset=tutorial` gives",
+             "when the flag is not set; \"resumable\" options may change when a run is resumed (all others must",
+             "match the run's config.json).", "",
+             "| flag | type | default | resumable | what it does |", "|---|---|---|---|---|"]
+    for name, field in FIELDS.items():
+        if not field.metadata["flag"]:
+            continue
+        kind, optional = _value_type(field)
+        type_name = "name" if field.metadata["choices"] else kind.__name__
+        presets = describe_presets(name)
+        default = flag_default(name)
+        default = f"presets: {presets}" if presets else "unset" if default is None else f"`{_format(default)}`"
+        aliases = "".join(f" (`--{a}`)" for a in field.metadata["aliases"])
+        registry = field.metadata["choices"]() if field.metadata["choices"] else {}
+        described = any(hasattr(entry, "DESCRIPTION") for entry in registry.values())
+        choices = f" Choices: {', '.join(f'`{c}`' for c in registry)}." if registry and not described else ""
+        lines.append(f"| `--{name}`{aliases} | {type_name}{' or unset' if optional else ''} | {default} | "
+                     f"{'yes' if field.metadata['resumable'] else ''} | {flag_help(name).split(' Presets:')[0]}"
+                     f"{choices} |")
+    lines += ["", "Also: `--lr` sets `--g_lr` and `--d_lr` together; `--fresh` moves an existing run aside and "
+              "starts over.", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(flags_reference(), end="")

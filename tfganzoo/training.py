@@ -145,14 +145,6 @@ def make_callbacks(config, gan, evaluator, checkpointing):
     ]
 
 
-# What a resumed run may change: where it is (a run directory can be moved), how long it trains, what it
-# saves and measures on the way, and the preset's name (only a label: the values it gave are compared one by
-# one, so a run started before presets existed resumes with --preset=tutorial).
-RESUMABLE = ("preset", "log_dir", "run_name", "epochs", "save_every", "keep_checkpoints", "checkpoint_minutes",
-             "eval_every", "eval_samples", "final_eval_samples", "features", "classifier_dir", "data_path", "data_dir",
-             "jit_compile", "strategy")
-
-
 def resumed_config(config, stored):
     """The stored run's config, with the changes a resume may make; a UserError names any other difference.
 
@@ -161,13 +153,13 @@ def resumed_config(config, stored):
     changed = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
                if getattr(config, f.name) is not None and f.name not in ("image_shape", "num_classes")
                and getattr(config, f.name) != getattr(stored, f.name)}
-    conflicts = [name for name in changed if name not in RESUMABLE]
+    conflicts = [name for name in changed if name not in config_lib.RESUMABLE]
     if conflicts:
         found = ", ".join(f"{name}={changed[name]!r} (the run has {getattr(stored, name)!r})" for name in conflicts)
         raise UserError(f"{config.run_dir} holds a run this command does not match: {found}; to resume it, "
                         f"{_resume_advice({name: getattr(stored, name) for name in conflicts})}, or add --fresh to "
                         "start over")
-    resumed = dataclasses.replace(stored, **{name: changed[name] for name in changed if name in RESUMABLE})
+    resumed = dataclasses.replace(stored, **{name: changed[name] for name in changed if name in config_lib.RESUMABLE})
     config_lib.validate(resumed, f"resuming {config.run_dir}: ")  # a new strategy may not suit the run
     return resumed
 

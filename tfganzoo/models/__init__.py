@@ -1,11 +1,11 @@
 """The model registry: one entry per GAN family, each a module with the same small interface.
 
-A model module defines DESCRIPTION, DEFAULTS (the zoo's training recipe, overridable by flags), TUTORIAL (the
-recipe of the tutorial or paper the model comes from: the "tutorial" preset), GAN_CLASS (the
-`tfganzoo.gan.GAN` variant whose hooks it needs), GAN_OPTIONS (the Config fields GAN_CLASS takes beyond the
-common ones), BUILD_OPTIONS (the Config fields only its own build functions read), XLA_ON_CPU (whether its train
-step measured faster with XLA on a CPU, bench/throughput.py), and build_generator(config) and
-build_discriminator(config), which read the image shape and class count the data put into the config.
+A model module defines DESCRIPTION (one line, shown by --helpfull), DEFAULTS (the zoo's training recipe,
+overridable by flags), TUTORIAL (the recipe of the tutorial or paper the model comes from: the "tutorial"
+preset), GAN_CLASS (the `tfganzoo.gan.GAN` variant whose hooks it needs), XLA_ON_CPU (whether its train step
+measured faster with XLA on a CPU, bench/throughput.py), and build_generator(config) and
+build_discriminator(config), which read the image shape and class count the data put into the config. The
+options only some models read say which in their declaration (tfganzoo.config).
 """
 
 import contextlib
@@ -17,9 +17,6 @@ from keras import layers
 from tfganzoo.errors import UserError, unknown_choice
 from tfganzoo.layers import BatchFreeNormalization, Maxout
 from tfganzoo.models import acgan, cgan, dcgan, infogan, mlp
-
-# Config fields every GAN class takes: the stabilisers of the shared train step (and the generator average).
-STABILISERS = ("loss", "penalty", "penalty_weight", "clip", "d_steps", "ema_decay")
 
 MODELS = {
     "gan": mlp,
@@ -42,16 +39,6 @@ def get_model(name):
     return MODELS[name]
 
 
-def option_owners():
-    """{Config field: the models that read it}, for the fields only some models read (GAN_OPTIONS and
-    BUILD_OPTIONS): set for another model, such a field would do nothing, so config.validate refuses it."""
-    owners = {}
-    for name, module in MODELS.items():
-        for option in module.GAN_OPTIONS + module.BUILD_OPTIONS:
-            owners.setdefault(option, []).append(name)
-    return {option: tuple(names) for option, names in owners.items()}
-
-
 def recipe(model, preset="default"):
     """The Config values `preset` gives `model` (a UserError names the valid presets)."""
     module = get_model(model)
@@ -66,7 +53,6 @@ def build_gan(config):
     if module.GAN_CLASS.conditional and config.num_classes < 2:
         raise UserError(f"{config.model} generates by class, but {config.dataset} has {config.num_classes} class; "
                         f"use a labelled dataset or an unconditional model (gan, dcgan, infogan)")
-    options = {name: getattr(config, name) for name in module.GAN_OPTIONS + STABILISERS}
     with dtype_policy(precision_policy(config.mixed_precision)):
         discriminator = module.build_discriminator(config)
         if config.spectral_norm or config.penalty != "none":
@@ -76,7 +62,7 @@ def build_gan(config):
             # Batch norm over the global batch, as on one device, not over each replica's share.
             generator, discriminator = map(synchronized_copy, (generator, discriminator))
     return module.GAN_CLASS(generator, discriminator, noise_dim=config.noise_dim, num_classes=config.num_classes,
-                            seed=config.seed, **options)
+                            seed=config.seed, **config.gan_arguments())
 
 
 def precision_policy(mixed):

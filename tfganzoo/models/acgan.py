@@ -17,8 +17,6 @@ TUTORIAL = dict(epochs=25, batch_size=64, g_lr=2e-4, d_lr=2e-4, beta_1=0.5, nois
 # 7.1 -> 4.2 / 3.1, label accuracy 0.896 / 0.881 -> 0.891 / 0.928, the same recall.
 DEFAULTS = dict(TUTORIAL, epochs=20, spectral_norm=True, ema_decay=0.999)
 GAN_CLASS = ACGAN
-GAN_OPTIONS = ("class_weight",)
-BUILD_OPTIONS = ()
 XLA_ON_CPU = False  # its step measured slower with XLA on a CPU (bench/throughput.py)
 
 

@@ -35,8 +35,6 @@ DEFAULTS = dict(epochs=20, batch_size=64, g_lr=2e-4, d_lr=5e-4, beta_1=0.5, nois
                 spectral_norm=True, lr_decay=True, mismatched_labels=True, mismatch_temperature=0.05, dropout=0.0,
                 ema_decay=0.999, penalty="r1")
 GAN_CLASS = ConditionalGAN
-GAN_OPTIONS = ("mismatched_labels", "mismatch_temperature")
-BUILD_OPTIONS = ("dropout",)
 XLA_ON_CPU = True  # its step measured faster with XLA on a CPU (bench/throughput.py)
 
 

@@ -27,8 +27,6 @@ TUTORIAL = dict(epochs=25, batch_size=64, g_lr=1e-3, d_lr=1e-4, beta_1=0.5, nois
 # -> 4.1 / 3.6 at the same recall (another classifier, so other FIDs).
 DEFAULTS = dict(TUTORIAL, epochs=20, spectral_norm=True, ema_decay=0.999)
 GAN_CLASS = GAN
-GAN_OPTIONS = ()
-BUILD_OPTIONS = ()
 XLA_ON_CPU = False  # its step measured slower with XLA on a CPU (bench/throughput.py)
 
 

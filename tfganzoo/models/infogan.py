@@ -19,8 +19,6 @@ TUTORIAL = dict(epochs=25, batch_size=64, g_lr=1e-3, d_lr=2e-4, beta_1=0.5, nois
 # 3.0, the same recall (0.54 / 0.54). A faster discriminator (spectral norm, or D at 4e-4) cost it code accuracy.
 DEFAULTS = dict(TUTORIAL, epochs=20, g_lr=5e-4, ema_decay=0.999, continuous_weight=0.1)
 GAN_CLASS = InfoGAN
-GAN_OPTIONS = ("num_categorical", "num_continuous", "info_weight", "continuous_weight")
-BUILD_OPTIONS = ()
 XLA_ON_CPU = False  # its step measured slower with XLA on a CPU (bench/throughput.py)
 
 

@@ -28,8 +28,6 @@ TUTORIAL = dict(epochs=50, batch_size=64, g_lr=2e-4, d_lr=2e-4, beta_1=0.5, nois
 DEFAULTS = dict(TUTORIAL, epochs=20, batch_size=32, spectral_norm=True, minibatch_discrimination=True,
                 ema_decay=0.9999, d_steps=2)
 GAN_CLASS = GAN
-GAN_OPTIONS = ()
-BUILD_OPTIONS = ()
 XLA_ON_CPU = True  # its step measured faster with XLA on a CPU (bench/throughput.py)
 
 
