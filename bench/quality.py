@@ -1,6 +1,6 @@
 """The README's quality tables and curves: train each configuration over several seeds, then tabulate metrics.json.
 
-    python bench/quality.py --models=gan,cgan,dcgan,infogan,acgan --epochs=5 --seeds=1,2 --dataset=fashion_mnist
+    python bench/quality.py --epochs=5 --seeds=1,2 --dataset=fashion_mnist              # every model
     python bench/quality.py --models=cgan --epochs=20 --presets=default,tutorial --plot_dir=docs/curves
 
 Each run is `python train.py --model=M --preset=P --epochs=E --seed=S --run_name=<M>[-<tag>][-<P>]-s<S>
@@ -25,11 +25,14 @@ from absl import app, flags
 from matplotlib.figure import Figure
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tfganzoo import models  # noqa: E402  (the registry)
+
 SCORES = ("fid", "kid", "precision", "recall", "label_accuracy", "code_accuracy")
 CURVES = (("fid", "FID"), ("recall", "recall"), ("label_accuracy", "label accuracy"),
           ("code_accuracy", "code accuracy"))
 
-flags.DEFINE_list("models", ["gan", "cgan", "dcgan", "infogan", "acgan"], "Models to train.")
+flags.DEFINE_list("models", list(models.MODELS), "Models to train.")
 flags.DEFINE_list("presets", ["default"], "train.py presets (default, tutorial); one table row per model and preset.")
 flags.DEFINE_list("seeds", ["1", "2"], "Seeds; each configuration is trained once per seed.")
 flags.DEFINE_integer("epochs", 5, "Epochs of every run (the same budget for each row).")

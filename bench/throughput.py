@@ -40,8 +40,9 @@ from absl import app, flags
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from tfganzoo import models  # noqa: E402  (the registry)
 
-flags.DEFINE_list("models", ["gan", "cgan", "dcgan", "infogan", "acgan"], "Models to measure.")
+flags.DEFINE_list("models", list(models.MODELS), "Models to measure.")
 flags.DEFINE_list("variants", ["tutorial", "default", "fit", "spe10", "xla+spe10", "default+mixed"],
                   "Variants to measure (see above); the first is the baseline of the ratios.")
 flags.DEFINE_integer("batch_size", None, "Batch size (default: each model's own).")
@@ -179,8 +180,6 @@ def run_child(model, variants, windows):
 
 
 def main(argv):
-    from tfganzoo import models
-
     if FLAGS.child:
         model, variants = FLAGS.child.split(":")
         print(json.dumps(measure(model, variants.split(","))))

@@ -100,8 +100,8 @@ def test_final_evaluation_equals_evaluate_py_on_the_final_weights(evaluated_run,
     assert all(0 <= row["real_accuracy"] <= 1 and row["instead"] != row["name"] for row in rows)
     assert "most often instead" in result.stdout
     result = run_script("evaluate.py", f"--run_dir={run_dir}", "--code_effects")
-    assert one_line_error(result) == ["evaluate.py: error: code effects need continuous codes, which only infogan "
-                                      "runs have; this run is ConditionalGAN"]
+    assert one_line_error(result) == ["evaluate.py: error: code effects need latent codes, which only infogan runs "
+                                      "have; this run is ConditionalGAN"]
 
 
 def test_accuracy_by_class_is_refused_where_it_means_nothing():

@@ -154,3 +154,21 @@ def test_infogan_training_grid_has_one_row_per_categorical_value():
     assert labels is None and columns == 10
     np.testing.assert_array_equal(latent["categorical"], np.repeat(np.arange(4), 10))
     assert (latent["continuous"] == 0).all()
+
+
+@pytest.mark.parametrize("use", [
+    lambda gan: sampling.traversal(gan, 0, 5, 0),
+    lambda gan: sampling.fix_codes(gan, gan.fixed_latent(2, 0), "cat=1"),
+])
+def test_code_sweeps_and_fixed_codes_are_refused_for_models_without_latent_codes(use):
+    gan = models.build_gan(with_data_shape(make_config("dcgan", seed=0)))
+    with pytest.raises(UserError, match=r"need latent codes, which only infogan runs have; this run is GAN$"):
+        use(gan)
+
+
+def test_only_gans_that_read_labels_in_the_discriminator_take_mismatched_labels():
+    cgan = models.build_gan(with_data_shape(make_config("cgan", seed=0)))
+    acgan = models.build_gan(with_data_shape(make_config("acgan", seed=0)))
+    assert cgan.conditional and acgan.conditional
+    assert hasattr(cgan, "label_scores") and not hasattr(acgan, "label_scores")
+    assert acgan.mismatched_logits(None, None) is None  # the base hook: no extra negatives

@@ -14,6 +14,7 @@ def tiny_gan(name, **options):
     # One discriminator update per step unless a test asks for more (gan's default takes two, each on half the
     # batch), so that each step's batch is the one the checks see.
     options = {"batch_size": 8, "seed": 1, "noise_dim": 16, "d_steps": 1, **options}
+    keras.utils.set_random_seed(options["seed"])  # the same initial weights in every process
     # The run length only sizes a --lr_decay schedule (cgan's default): 10 epochs of 10 steps.
     return training.compile_gan(with_data_shape(make_config(name, **options)), steps_per_epoch=10)
 

@@ -12,7 +12,6 @@ from tfganzoo import classifier as classifier_lib
 from tfganzoo import datasets, metrics, sampling
 from tfganzoo.errors import UserError
 from tfganzoo.files import write_text_atomic
-from tfganzoo.gan import InfoGAN
 
 
 def reference_split(dataset):
@@ -67,7 +66,7 @@ class Evaluator:
         if gan.conditional and self.class_accuracies:
             scores["label_accuracy"] = metrics.label_accuracy(probabilities, labels)
         code_to_class = None
-        if isinstance(gan, InfoGAN) and self.class_accuracies:
+        if gan.latent_codes and self.class_accuracies:
             codes = latent["categorical"]
             code_to_class = metrics.best_mapping(codes, predicted, (gan.num_categorical, len(self.class_names)))
             labels = code_to_class[codes]  # the class each image's code stands for
@@ -136,7 +135,7 @@ def check_by_class(model, gan, features, num_samples):
     """A UserError unless accuracy by class can be measured: a model that draws by class (cgan, acgan) or by a
     categorical code of one value per class (infogan), the classifier's features (its classes are the data's),
     and at least an image per class."""
-    by_code = isinstance(gan, InfoGAN)
+    by_code = gan.latent_codes
     if not (gan.conditional or by_code) or features != "classifier":
         raise UserError(f"accuracy by class needs a model that draws by class (cgan, acgan) or by categorical code "
                         f"(infogan), scored with --features=classifier; this run: model {model}, features {features}")

@@ -29,7 +29,9 @@ class GAN(keras.Model):
       mismatched_logits(real_images, labels) -> None, or D's logits for more negatives (real images, wrong labels)
     (the AC-GAN class term and the InfoGAN mutual-information term go in the extra losses), and, outside the
     step, latent_spec() and fixed_latent(num, seed), which describe and draw the same latents for sampling
-    and export.
+    and export. Code outside this module asks what a variant can do through its capabilities, never its
+    class: `conditional` (generation takes class labels) and `latent_codes` (with num_categorical and
+    num_continuous).
 
     Args:
       generator: maps generator_inputs(...) to images in [-1, 1], shape [batch, H, W, C].
@@ -50,6 +52,9 @@ class GAN(keras.Model):
     """
 
     conditional = False  # whether generation takes class labels
+    latent_codes = False  # whether the latents hold codes to recover (InfoGAN's categorical and continuous ones)
+    num_categorical = 0  # values of the categorical code, where there is one
+    num_continuous = 0  # continuous codes
 
     def __init__(self, generator, discriminator, *, noise_dim, num_classes, loss="ns", penalty="none",
                  penalty_weight=None, clip=None, d_steps=1, seed=None, ema_decay=0.0, **kwargs):
@@ -243,11 +248,23 @@ def averaged_copy(network):
     return copy
 
 
-class ConditionalGAN(GAN):
+class LabelledGAN(GAN):
+    """A generator that draws the class it is given (one-hot). The fakes of a step are conditioned on the labels
+    of the real batch, so they follow the data's class frequencies."""
+
+    conditional = True
+
+    def one_hot(self, labels):
+        return ops.one_hot(ops.cast(labels, "int32"), self.num_classes)
+
+    def generator_inputs(self, latent, labels):
+        return [latent["noise"], self.one_hot(labels)]
+
+
+class ConditionalGAN(LabelledGAN):
     """Both networks also see the class label, one-hot (Mirza & Osindero 2014, "Conditional GANs").
 
-    The fakes of a step are conditioned on the labels of the real batch, so they follow the data's class
-    frequencies. With `mismatched_labels`, the discriminator also learns to reject real images paired with a
+    With `mismatched_labels`, the discriminator also learns to reject real images paired with a
     wrong label (the matching-aware discriminator of Reed et al. 2016, "GAN-CLS"): its fake half of the loss
     averages generated pairs and mismatched real pairs, so it must read the label, not only the image.
 
@@ -259,7 +276,6 @@ class ConditionalGAN(GAN):
     generator's samples fall across.
     """
 
-    conditional = True
     SCORES_DECAY = 0.99  # label_scores: a mean over about the last 100 draws of each pair
 
     def __init__(self, *args, mismatched_labels=False, mismatch_temperature=0.0, **kwargs):
@@ -271,12 +287,6 @@ class ConditionalGAN(GAN):
             self.label_scores = self.add_weight(shape=(self.num_classes, self.num_classes), initializer="zeros",
                                                 trainable=False, aggregation="mean", name="label_scores")
             self.step_state.append(self.label_scores)
-
-    def one_hot(self, labels):
-        return ops.one_hot(ops.cast(labels, "int32"), self.num_classes)
-
-    def generator_inputs(self, latent, labels):
-        return [latent["noise"], self.one_hot(labels)]
 
     def discriminator_inputs(self, images, labels):
         return [images, self.one_hot(labels)]
@@ -319,7 +329,7 @@ class ConditionalGAN(GAN):
         self.label_scores.assign(ops.where(counts > 0, moved, self.label_scores))
 
 
-class ACGAN(ConditionalGAN):
+class ACGAN(LabelledGAN):
     """AC-GAN (Odena et al. 2017): the generator takes the class, the discriminator sees only the image and
     predicts its class ("class_logits" [B, K]); both players add the class log-likelihood of real and
     generated images to their objectives (the generator only the generated one's, which it controls)."""
@@ -327,9 +337,6 @@ class ACGAN(ConditionalGAN):
     def __init__(self, *args, class_weight=1.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.class_weight = class_weight
-
-    def discriminator_inputs(self, images, labels):
-        return images
 
     def discriminator_extra_loss(self, real_out, fake_out, latent, labels):
         return self.class_weight * (losses.acgan_class_loss(real_out["class_logits"], labels)
@@ -345,6 +352,8 @@ class InfoGAN(GAN):
     body predicts them from generated images, and both the generator and Q minimise
     info_weight * (the negated mutual-information lower bound), its continuous part weighted by
     continuous_weight."""
+
+    latent_codes = True
 
     def __init__(self, *args, num_categorical=10, num_continuous=2, info_weight=1.0, continuous_weight=1.0,
                  **kwargs):

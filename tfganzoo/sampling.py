@@ -9,7 +9,6 @@ import numpy as np
 from tfganzoo import images, models
 from tfganzoo.config import Config
 from tfganzoo.errors import UserError
-from tfganzoo.gan import InfoGAN
 
 GENERATOR_FINAL = "generator.weights.h5"
 GENERATOR_EPOCH = re.compile(r"generator_epoch_(\d+)\.weights\.h5")
@@ -75,13 +74,14 @@ def training_grid(gan, seed, rows=20):
     """Inputs of the grid drawn after every epoch: (latent, labels or None, columns).
 
     Conditional models: `rows` rows x one column per class, each row one noise vector across the classes.
-    InfoGAN: one row per value of the categorical code, 10 noise vectors as columns, continuous codes 0.
+    Latent codes (infogan): one row per value of the categorical code, 10 noise vectors as columns, continuous
+    codes 0.
     Others: 10 x 10.
     """
     if gan.conditional:
         latent = take(gan.fixed_latent(rows, seed), np.repeat(np.arange(rows), gan.num_classes))
         return latent, np.tile(np.arange(gan.num_classes), rows), gan.num_classes
-    if isinstance(gan, InfoGAN):
+    if gan.latent_codes:
         latent = take(gan.fixed_latent(10, seed), np.tile(np.arange(10), gan.num_categorical))
         latent["categorical"] = np.repeat(np.arange(gan.num_categorical), 10).astype(np.int32)
         latent["continuous"] = np.zeros_like(latent["continuous"])
@@ -89,12 +89,18 @@ def training_grid(gan, seed, rows=20):
     return gan.fixed_latent(100, seed), None, 10
 
 
+def require_codes(gan, what):
+    """A UserError unless `gan` has latent codes (categorical and continuous), which `what` needs."""
+    if not gan.latent_codes:
+        raise UserError(f"{what} need latent codes, which only {models.having('latent_codes')} runs have; this run "
+                        f"is {type(gan).__name__}")
+
+
 def traversal(gan, code, steps, seed):
-    """InfoGAN traversal inputs: rows = values of the categorical code, columns = continuous code `code`
-    (0-based) swept from -2 to 2 in `steps` steps; one noise vector and the other codes (0) fixed.
+    """Traversal inputs of a GAN with latent codes: rows = values of the categorical code, columns = continuous
+    code `code` (0-based) swept from -2 to 2 in `steps` steps; one noise vector and the other codes (0) fixed.
     Returns (latent, columns)."""
-    if not isinstance(gan, InfoGAN):
-        raise UserError("traversals need latent codes: only infogan runs have them")
+    require_codes(gan, "traversals")
     if not 0 <= code < gan.num_continuous:
         raise UserError(f"--traverse={code} is out of range; this run has continuous codes 0..{gan.num_continuous - 1}")
     num = gan.num_categorical * steps
@@ -110,9 +116,7 @@ def continuous_code_effects(gan, num, seed):
     the mean absolute pixel change when code i goes from -1 to 1 (the other codes at 0, the noise and the
     categorical code fixed), over `num` latents, divided by the mean change when the noise is drawn anew.
     0: the generator ignores the code; 1: it changes the images as much as new noise does."""
-    if not isinstance(gan, InfoGAN):
-        raise UserError(f"code effects need continuous codes, which only infogan runs have; this run is "
-                        f"{type(gan).__name__}")
+    require_codes(gan, "code effects")
     latent = gan.fixed_latent(num, seed)
     latent["continuous"] = np.zeros_like(latent["continuous"])
 
@@ -152,9 +156,8 @@ def interpolation(gan, steps, seed):
 
 
 def fix_codes(gan, latent, codes):
-    """Sets InfoGAN codes given as "cat=3,c0=0.5" (any subset; c<i> is continuous code i) in every latent."""
-    if not isinstance(gan, InfoGAN):
-        raise UserError("--code needs latent codes: only infogan runs have them")
+    """Sets latent codes given as "cat=3,c0=0.5" (any subset; c<i> is continuous code i) in every latent."""
+    require_codes(gan, "--code")
     latent = dict(latent)
     for item in filter(None, codes.split(",")):
         name, _, value = item.partition("=")

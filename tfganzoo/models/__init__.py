@@ -39,6 +39,11 @@ def get_model(name):
     return MODELS[name]
 
 
+def having(capability):
+    """The models whose GAN class has `capability` (a class attribute of tfganzoo.gan.GAN), for messages."""
+    return ", ".join(name for name, module in MODELS.items() if getattr(module.GAN_CLASS, capability))
+
+
 def recipe(model, preset="default"):
     """The Config values `preset` gives `model` (a UserError names the valid presets)."""
     module = get_model(model)
