@@ -91,11 +91,11 @@ def random_data():
 def make_window(model, variant, data):
     """A function that trains one window of `--window_steps` steps of `variant` and returns its images/s."""
     import keras
-    import numpy as np
     import tensorflow as tf
 
     from tfganzoo import checkpoints, datasets, training
     from tfganzoo.config import make_config
+    from tfganzoo.images import to_model_range
 
     spe, jit, mixed = parse_variant(variant)
     config = make_config(model, "mnist", seed=1, batch_size=FLAGS.batch_size, jit_compile=jit,
@@ -105,7 +105,7 @@ def make_window(model, variant, data):
     spe = training.epoch_plan(dataclasses.replace(config, steps_per_epoch=steps), len(data))[1]
     gan = training.compile_gan(config, spe, steps)  # sizes a --lr_decay schedule; its rates do not matter here
     if variant == "tutorial":
-        scaled = data.images.astype(np.float32) / 127.5 - 1
+        scaled = to_model_range(data.images)
         dataset = tf.data.Dataset.from_tensor_slices((scaled, data.labels)).shuffle(len(scaled), seed=1)
         batches = dataset.batch(batch, drop_remainder=True).repeat().as_numpy_iterator()
         step = tf.function(gan.train_step)

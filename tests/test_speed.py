@@ -10,6 +10,7 @@ from conftest import FIRST_STEP_FLOAT32, assert_same_computation, make_digits, w
 from tfganzoo import checkpoints, training
 from tfganzoo.config import Config, make_config
 from tfganzoo.errors import UserError
+from tfganzoo.images import to_model_range
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +69,7 @@ def plain_and_xla_steps(name, steps):
     fixed noise; with no dropout (gan, dcgan) the rest is deterministic and must agree.
     """
     images, labels = make_digits(8, seed=4)
-    images = (images[..., None] / 127.5 - 1).astype(np.float32)
+    images = np.asarray(to_model_range(images[..., None]))
     noise = np.random.default_rng(0).standard_normal((8, 16))
     runs = []
     for jit in (False, True):

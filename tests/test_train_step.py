@@ -8,6 +8,7 @@ from keras import ops
 from conftest import make_digits, with_data_shape
 from tfganzoo import checkpoints, models, training
 from tfganzoo.config import make_config
+from tfganzoo.images import to_model_range
 
 
 def tiny_gan(name, **options):
@@ -21,7 +22,7 @@ def tiny_gan(name, **options):
 
 def batch(size=8):
     images, labels = make_digits(size, seed=4)
-    return (images[..., None] / 127.5 - 1).astype(np.float32), labels.astype(np.int64)
+    return np.asarray(to_model_range(images[..., None])), labels.astype(np.int64)
 
 
 @pytest.mark.parametrize("name", sorted(models.MODELS))

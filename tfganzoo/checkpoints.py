@@ -12,7 +12,6 @@ saves loses the run), resumes only at epoch boundaries, and deletes its backup a
 state is written with tf.train.Checkpoint into a temporary directory that is renamed into place.
 """
 
-import os
 import re
 import shutil
 import signal
@@ -25,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfganzoo.errors import UserError
+from tfganzoo.files import TMP_PREFIX, atomic_path
 
 NAME = re.compile(r"epoch_(\d{4,})(?:_step_(\d{6,}))?")
 
@@ -96,20 +96,17 @@ class Checkpoints:
                        if np.issubdtype(value.dtype, np.floating)):
                 raise TrainingDiverged(f"the {name} holds NaN or infinite values at {describe(epoch, step)}")
         self.directory.mkdir(parents=True, exist_ok=True)
-        name = position_name(epoch, step)
-        tmp = self.directory / f".tmp-{name}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        self.checkpoint.write(str(tmp / "state"))
-        for path in tmp.iterdir():
-            _fsync(path)
-        test_hooks.pause("save")
-        final = self.directory / name
-        shutil.rmtree(final, ignore_errors=True)  # a stale one from a run that went further and was reset
-        os.replace(tmp, final)
-        _fsync(self.directory)  # the rename itself survives a power cut
+        final = self.directory / position_name(epoch, step)
+        # Replaces a stale one of the same name, from a run that went further and was reset.
+        with atomic_path(final, durable=True) as tmp:
+            self.write_state(tmp)
         for _, _, old in positions(self.directory)[:-self.keep]:
             shutil.rmtree(old)
         return final
+
+    def write_state(self, directory):
+        """Writes the state into a new `directory`."""
+        self.checkpoint.write(str(Path(directory) / "state"))
 
     def restore(self, path):
         """Loads the checkpoint at `path` into the model, optimizers and trackers."""
@@ -124,16 +121,8 @@ class Checkpoints:
 
     def remove_unfinished(self):
         """Deletes what a save interrupted by a kill left behind."""
-        for tmp in self.directory.glob(".tmp-*"):
+        for tmp in self.directory.glob(f"{TMP_PREFIX}*"):
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _fsync(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class Signals:
@@ -204,7 +193,6 @@ class Checkpointing(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         step = batch + 1 + (self.step_offset if self.epoch == self.first_epoch else 0)
         check_finite(logs, describe(self.epoch, step))
-        test_hooks.after_step(self.model)
         if batch + 1 == self.params["steps"]:
             return  # the epoch's end comes next, and its checkpoint
         if self.signals.received:
@@ -224,34 +212,4 @@ class Checkpointing(keras.callbacks.Callback):
                           self.signals.received)
 
 
-class TestHooks:
-    """Fault injection for the resume tests, driven by environment variables; inert when they are unset.
-
-    TFGANZOO_TEST_PAUSE=step:N or save:N pauses after the N-th train step or inside the N-th checkpoint save
-    (data written, not yet renamed into place), after creating the file TFGANZOO_TEST_PAUSE_FILE, until a
-    signal arrives: the test then kills the process at a known point, without racing it.
-    TFGANZOO_TEST_NAN=N sets a generator weight to NaN after the N-th train step.
-    """
-
-    def __init__(self):
-        kind, _, count = os.environ.get("TFGANZOO_TEST_PAUSE", ":").partition(":")
-        self.pause_at = (kind, int(count)) if count else None
-        self.nan_at = int(os.environ.get("TFGANZOO_TEST_NAN", 0))
-        self.counts = {"step": 0, "save": 0}
-
-    def pause(self, kind):
-        self.counts[kind] += 1
-        if self.pause_at == (kind, self.counts[kind]):
-            Path(os.environ["TFGANZOO_TEST_PAUSE_FILE"]).touch()
-            while not signals.received:  # SIGKILL ends the process here; SIGTERM or SIGINT sets the flag
-                time.sleep(0.01)
-
-    def after_step(self, gan):
-        self.pause("step")
-        if self.counts["step"] == self.nan_at:
-            weight = gan.generator.trainable_variables[0]
-            weight.assign(np.full(weight.shape, np.nan, weight.dtype))
-
-
 signals = Signals()
-test_hooks = TestHooks()

@@ -18,6 +18,7 @@ from keras import layers
 from tfganzoo import datasets
 from tfganzoo.errors import UserError
 from tfganzoo.files import atomic_path, sha256, write_text_atomic
+from tfganzoo.images import to_model_range
 
 ARCHITECTURE = "convnet-v2 (conv32-conv64/2-conv128/2, flatten, dense 128 features, softmax)"
 TRAIN_EPOCHS = 3
@@ -53,7 +54,7 @@ class EvalClassifier:
     def features_and_probabilities(self, images_uint8, batch_size=500):
         """uint8 images [N, H, W, C] -> (features [N, 128], class probabilities [N, K])."""
         features, logits = self.feature_model.predict(
-            np.float32(images_uint8) / 127.5 - 1, batch_size=batch_size, verbose=0)
+            to_model_range(images_uint8), batch_size=batch_size, verbose=0)
         return features, np.asarray(keras.ops.softmax(logits))
 
 
@@ -95,7 +96,7 @@ def load_or_train(dataset, load_train, test, cache_dir=None, seed=0):
     model.fit(datasets.train_pipeline(train, batch, seed), epochs=TRAIN_EPOCHS, steps_per_epoch=len(train) // batch,
               shuffle=False, verbose=0)  # the pipeline shuffles
     test_images, test_labels = collect(test)
-    _, accuracy = model.evaluate(np.float32(test_images) / 127.5 - 1, test_labels, batch_size=500, verbose=0)
+    _, accuracy = model.evaluate(to_model_range(test_images), test_labels, batch_size=500, verbose=0)
     with atomic_path(weights) as tmp:
         model.save_weights(tmp)
     identity = {"architecture": ARCHITECTURE, "dataset": dataset, "image_shape": list(train.image_shape),

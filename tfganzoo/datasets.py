@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 import tensorflow as tf
 
+from tfganzoo import images as images_lib
 from tfganzoo.errors import UserError, unknown_choice
 
 DIGITS = tuple(str(d) for d in range(10))
@@ -299,11 +300,6 @@ def _reachable(host, timeout=10.0):
 
 
 # ----- pipelines -----
-def to_model_range(images):
-    """uint8 images -> float32 in [-1, 1]."""
-    return tf.cast(images, tf.float32) / 127.5 - 1.0
-
-
 def square_resize(image, side, crop=None):
     """uint8 [H, W, C] -> uint8 [side, side, C]: a central square (of `crop` pixels, or the shorter side),
     resized with antialiasing."""
@@ -345,5 +341,5 @@ def train_pipeline(data, batch_size, seed, start=0):
     else:
         stream_seed = seed if not start else int(np.random.SeedSequence([seed, start]).generate_state(1)[0])
         ds = data.stream(stream_seed).batch(batch_size, drop_remainder=True).repeat()
-    ds = ds.map(lambda x, y: (to_model_range(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.map(lambda x, y: (images_lib.to_model_range(x), y), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

@@ -8,13 +8,12 @@ The signature's inputs are the generator's latents (`noise` float32 [N, noise_di
 `label` int32 [N].
 """
 
-import os
-import shutil
 from pathlib import Path
 
 import tensorflow as tf
 
 from tfganzoo.errors import UserError
+from tfganzoo.files import atomic_path
 
 
 def serving_specs(gan):
@@ -40,9 +39,5 @@ def export_generator(gan, directory):
         return {"images": gan.generate(inputs, labels, training=False)}
 
     module.serve = serve
-    tmp = directory.with_name(f".tmp-{os.getpid()}-{directory.name}")
-    try:
+    with atomic_path(directory) as tmp:
         tf.saved_model.save(module, str(tmp), signatures={"serving_default": serve.get_concrete_function()})
-        os.replace(tmp, directory)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,15 +1,23 @@
-"""Image grids: tiling generated images and writing them as PNG."""
+"""Images: the scaling between pixels and the generators' range, grids of generated images, PNG and GIF files."""
 
 import math
 
 import numpy as np
+import tensorflow as tf
 from matplotlib import image as mpimg
 
 from tfganzoo.files import atomic_path
 
 
+def to_model_range(images):
+    """Pixel values in [0, 255] (uint8 or float, numpy or tensors) -> a float32 tensor in [-1, 1], the generators'
+    tanh range; to_uint8 is its inverse."""
+    return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
 def to_uint8(images):
-    """Images in [-1, 1] (the generators' tanh range) -> uint8 in [0, 255], same shape."""
+    """Images in [-1, 1] (the generators' tanh range) -> uint8 in [0, 255], same shape; to_model_range's
+    inverse."""
     return np.clip(np.round((np.asarray(images, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 

@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from tfganzoo.errors import UserError
 from tfganzoo.files import sha256
+from tfganzoo.images import to_model_range
 
 WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
 INPUT_SIDE = 299
@@ -43,7 +44,7 @@ class InceptionFeatures:
         x = tf.image.resize(tf.cast(images_uint8, tf.float32), (INPUT_SIDE, INPUT_SIDE))
         if x.shape[-1] == 1:
             x = tf.repeat(x, 3, axis=-1)
-        return x / 127.5 - 1
+        return to_model_range(x)
 
     def features_and_probabilities(self, images_uint8, batch_size=100):
         features, probabilities = [], []
