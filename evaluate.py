@@ -15,9 +15,10 @@ sampling.continuous_code_effects): 0 for a code the generator ignores, 1 for one
 draws exactly the training distribution would score, to read the run's scores against.
 """
 
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of the log
+from tfganzoo.startup import import_tensorflow_quietly
+
+import_tensorflow_quietly()  # before anything else imports it: its C++ start-up lines stay off the terminal
 
 import dataclasses  # noqa: E402
 

@@ -10,9 +10,10 @@
 The same weights and --seed always give the same samples.
 """
 
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of the log
+from tfganzoo.startup import import_tensorflow_quietly
+
+import_tensorflow_quietly()  # before anything else imports it: its C++ start-up lines stay off the terminal
 
 from pathlib import Path  # noqa: E402
 

@@ -7,10 +7,11 @@ metrics.json (scores after training), metrics.csv (with --eval_every) and checkp
 command after an interruption resumes the run from its newest checkpoint; --fresh starts over.
 """
 
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of the log
+from tfganzoo.startup import import_tensorflow_quietly
+
+import_tensorflow_quietly()  # before anything else imports it: its C++ start-up lines stay off the terminal
 
 from absl import app, flags, logging  # noqa: E402
 

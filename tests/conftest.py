@@ -3,7 +3,6 @@
 import dataclasses
 import gzip
 import os
-import re
 import struct
 import subprocess
 import sys
@@ -104,12 +103,9 @@ def float64():
     keras.config.set_dtype_policy("float32")
 
 
-TF_STARTUP_NOISE = re.compile(r"^(WARNING: All log messages before absl|[IWE]\d{4} \d\d:\d\d:)")
-
-
 def one_line_error(result):
     """The error lines of a failed run, after asserting it failed without a traceback."""
     assert result.returncode != 0
     assert "Traceback" not in result.stderr, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line and not TF_STARTUP_NOISE.match(line)]
+    lines = [line for line in result.stderr.splitlines() if line]
     return [line for line in lines if line != "Pass --helpshort or --helpfull to see help on flags."]

@@ -3,13 +3,15 @@
 import csv
 import json
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from matplotlib import image as mpimg
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from conftest import one_line_error, run_script
+from conftest import ROOT, one_line_error, run_script
 
 pytestmark = pytest.mark.slow
 
@@ -177,3 +179,14 @@ def test_sample_bad_run_dir_is_one_clear_line(tmp_path, make_run_dir, message):
     lines = one_line_error(result)
     assert len(lines) == 1 and message in lines[0]
     assert not (tmp_path / "x.png").exists()
+
+
+def test_scripts_start_without_tensorflows_start_up_lines():
+    for script in ("train.py", "sample.py", "evaluate.py"):
+        result = subprocess.run([sys.executable, script, "--helpshort"], capture_output=True, text=True, cwd=ROOT,
+                                timeout=120)
+        assert result.stderr == "" and "Try --helpfull" in result.stdout, (script, result.stderr)
+    quiet = subprocess.run([sys.executable, "-c", "from tfganzoo.startup import import_tensorflow_quietly; "
+                            "import_tensorflow_quietly(); import sys; print('only this', file=sys.stderr)"],
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert quiet.stderr == "only this\n"
