@@ -15,11 +15,11 @@ import_tensorflow_quietly()  # before anything else imports it: its C++ start-up
 
 from absl import app, flags, logging  # noqa: E402
 
+from tfganzoo import checkpoints, options, training  # noqa: E402
 from tfganzoo import config as config_lib  # noqa: E402
-from tfganzoo import checkpoints, training  # noqa: E402
 from tfganzoo.errors import UserError  # noqa: E402
 
-config_lib.define_flags(flags.FLAGS, sys.argv[0])  # one flag per option of tfganzoo.config.Config
+options.define_flags(config_lib.FIELDS.values(), flags.FLAGS, sys.argv[0])  # one per option of config.Config
 flags.DEFINE_float("lr", None, "Adam learning rate of both networks: sets --g_lr and --d_lr (which win).")
 flags.DEFINE_bool("fresh", False, "If the run directory holds a run, rename it to <run_dir>.N and start over "
                   "(without it, training resumes that run).")
@@ -32,16 +32,16 @@ def main(argv):
     if not FLAGS["verbosity"].present:
         logging.set_verbosity(logging.WARNING)  # not an INFO line from TensorFlow per checkpoint saved
     try:
-        config = config_lib.make_config(lr=FLAGS.lr, **config_lib.options_from_flags(FLAGS))
+        config = config_lib.make_config(lr=FLAGS.lr, **options.values_from_flags(config_lib.FIELDS.values(), FLAGS))
         config = training.train(config, fresh=FLAGS.fresh)
     except UserError as e:
-        raise SystemExit(f"train.py: error: {e}")
+        raise SystemExit(f"train.py: error: {e}") from None
     except checkpoints.Interrupted as e:
         print(f"train.py: {e}; rerun the same command to resume", file=sys.stderr)
-        raise SystemExit(128 + e.signum)
+        raise SystemExit(128 + e.signum) from None
     except KeyboardInterrupt:
         print("train.py: interrupted; rerun the same command to resume from the newest checkpoint", file=sys.stderr)
-        raise SystemExit(130)
+        raise SystemExit(130) from None
     print(f"Done: {config.run_dir}")
 
 

@@ -8,7 +8,7 @@ from absl import flags
 
 from conftest import ROOT, with_data_shape
 from tfganzoo import config as config_lib
-from tfganzoo import models
+from tfganzoo import models, options
 from tfganzoo.config import Config, make_config
 from tfganzoo.errors import UserError
 
@@ -151,7 +151,7 @@ def test_unreadable_config_json_is_refused(tmp_path):
 def sample_value(name):
     """A valid value of option `name` other than its default (and other than what presets give it)."""
     field = config_lib.FIELDS[name]
-    kind, _ = config_lib._value_type(field)
+    kind, _ = options.value_type(field)
     default = None if field.default is dataclasses.MISSING else field.default
     if field.metadata["choices"]:
         return next(c for c in field.metadata["choices"]() if c not in (default, field.metadata["flag_default"]))
@@ -160,7 +160,7 @@ def sample_value(name):
     if kind is int:
         return max(default or 0, 10) + 3
     if kind is float:
-        return 0.25 if field.metadata["check"] is config_lib.FRACTION else 2.5
+        return 0.25 if field.metadata["check"] is options.FRACTION else 2.5
     return "elsewhere"
 
 
@@ -174,7 +174,7 @@ def option_model(name):
 def test_every_option_has_a_flag_and_is_recorded_in_config_json(name, tmp_path):
     value = sample_value(name)
     flag_values = flags.FlagValues()
-    config_lib.define_flags(flag_values, "train.py")
+    options.define_flags(config_lib.FIELDS.values(), flag_values, "train.py")
     model = value if name == "model" else option_model(name)
     args = [f"--{name}={value}", f"--model={model}"] if name != "model" else [f"--model={value}"]
     if name == "penalty_weight":
@@ -182,7 +182,7 @@ def test_every_option_has_a_flag_and_is_recorded_in_config_json(name, tmp_path):
     if name == "mismatch_temperature":
         args.append("--mismatched_labels")
     flag_values(["train.py", *args])
-    config = make_config(**config_lib.options_from_flags(flag_values))
+    config = make_config(**options.values_from_flags(config_lib.FIELDS.values(), flag_values))
     assert getattr(config, name) == value
     config.save(tmp_path / "config.json")
     assert json.loads((tmp_path / "config.json").read_text())[name] == value
@@ -191,21 +191,23 @@ def test_every_option_has_a_flag_and_is_recorded_in_config_json(name, tmp_path):
 
 def test_the_tutorials_flag_spellings_set_their_options():
     flag_values = flags.FlagValues()
-    config_lib.define_flags(flag_values, "train.py")
+    options.define_flags(config_lib.FIELDS.values(), flag_values, "train.py")
     flag_values(["train.py", "--BATCH_SIZE=12", "--LOG_PATH=runs", "--MODEL_PATH=saved"])
-    config = make_config(**config_lib.options_from_flags(flag_values))
+    config = make_config(**options.values_from_flags(config_lib.FIELDS.values(), flag_values))
     assert (config.batch_size, config.log_dir, config.weights_dir) == (12, "runs", "saved")
 
 
 def test_help_shows_each_presets_values_by_model():
-    assert config_lib.flag_help("batch_size").endswith("Presets: default: 64 (gan 32); tutorial: 64 (cgan 256).")
-    assert config_lib.flag_help("dropout").startswith("cgan: ")  # an option of one model says so
-    assert "gan, vanilla MLP GAN (Goodfellow et al. 2014)" in config_lib.flag_help("model")
-    assert config_lib.flag_default("batch_size") is None and config_lib.flag_default("save_every") == 15
+    fields = config_lib.FIELDS
+    assert options.flag_help(fields["batch_size"]).endswith("Presets: default: 64 (gan 32); tutorial: 64 (cgan 256).")
+    assert options.flag_help(fields["dropout"]).startswith("cgan: ")  # an option of one model says so
+    assert "gan, vanilla MLP GAN (Goodfellow et al. 2014)" in options.flag_help(fields["model"])
+    assert options.flag_default(fields["batch_size"]) is None and options.flag_default(fields["save_every"]) == 15
 
 
 def test_the_flags_reference_in_docs_is_generated_from_the_declarations():
     reference = (ROOT / "docs" / "flags.md").read_text()
-    assert reference == config_lib.flags_reference(), "regenerate: python -m tfganzoo.config > docs/flags.md"
+    assert reference == options.reference(config_lib.FIELDS.values()), \
+        "regenerate: python -m tfganzoo.config > docs/flags.md"
     assert "| `--batch_size` (`--BATCH_SIZE`) | int | presets: default: 64 (gan 32); tutorial: 64 (cgan 256) |" \
         in reference

@@ -1,69 +1,29 @@
 """The run configuration: one frozen object, built once from flags (or directly by tests), kept as config.json.
 
-Every option is declared once, as a field of `Config` made by `option(...)`: its type (the annotation), its
-default, its help, the check its values must pass or the registry it names, the models it applies to, what
-reads it (the run, the GAN class or the network builders) and whether a resumed run may change it. From those
-declarations come train.py's absl flags (`define_flags`), validation (`validate`), the config.json round trip
-and the flags reference in docs/flags.md (`flags_reference`). Values a preset sets come from the model's
-recipe (models.recipe) unless given; image_shape and num_classes come from the data.
+Every option is declared once, as a field of `Config` (see tfganzoo.options for what a declaration holds and
+what derives from it: train.py's flags, validation, the resume rules, docs/flags.md). Values a preset sets
+come from the model's recipe (models.recipe) unless given; image_shape and num_classes come from the data.
 """
 
 import dataclasses
 import json
-import types
-from collections import Counter
 from pathlib import Path
-from typing import Callable
 
-from tfganzoo import classifier, datasets, distribute, losses, models
-from tfganzoo.errors import UserError, unknown_choice
+from tfganzoo import classifier, datasets, distribute, losses, models, options
+from tfganzoo.errors import UserError
 from tfganzoo.files import write_text_atomic
-
-
-@dataclasses.dataclass(frozen=True)
-class Check:
-    """What an option's values must satisfy: `requirement` completes "<name> must ...", `bounds` are the absl
-    flag's lower_bound / upper_bound saying the same on the command line (where they can)."""
-
-    requirement: str
-    accepts: Callable
-    bounds: dict = dataclasses.field(default_factory=dict)
-
-
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-POSITIVE_INT = Check("be a positive integer", lambda v: _is_int(v) and v > 0, {"lower_bound": 1})
-COUNT = Check("be zero or a positive integer", lambda v: _is_int(v) and v >= 0, {"lower_bound": 0})
-POSITIVE = Check("be positive", lambda v: _is_number(v) and v > 0)
-NON_NEGATIVE = Check("be zero or positive", lambda v: _is_number(v) and v >= 0, {"lower_bound": 0})
-FRACTION = Check("lie in [0, 1)", lambda v: _is_number(v) and 0 <= v < 1, {"lower_bound": 0})
-SEED = Check("be an integer in [0, 2**32)", lambda v: _is_int(v) and 0 <= v < 2**32,
-             {"lower_bound": 0, "upper_bound": 2**32 - 1})
-SAMPLES = Check("be an integer of at least 10", lambda v: _is_int(v) and v >= 10, {"lower_bound": 10})
-NO_OR_SAMPLES = Check("be 0 or at least 10", lambda v: _is_int(v) and (v == 0 or v >= 10), {"lower_bound": 0})
-PLAIN_NAME = Check("be a plain directory name", lambda v: isinstance(v, str) and bool(v) and Path(v).name == v)
-TYPE_REQUIREMENT = {bool: "be true or false", int: "be an integer", float: "be a number", str: "be text"}
-
-
-def option(default=dataclasses.MISSING, help="", *, check=None, choices=None, models=None, reads="run",
-           resumable=False, aliases=(), flag_default=None, flag=True):
-    """A Config field with what the rest of the project derives from it.
-
-    check: a Check; choices: a function returning the registry of valid names (its keys); models: the models
-    that read it (None: all); reads: "run" (training, evaluation, files), "gan" (an argument of the model's GAN
-    class) or "network" (its build functions); resumable: a resumed run may change it; aliases: other flag
-    spellings (the tutorial's); flag_default: the flag's default where the field has none (model); flag: False
-    for what the data fills in.
-    """
-    metadata = {"help": help, "check": check, "choices": choices, "models": models, "reads": reads,
-                "resumable": resumable, "aliases": aliases, "flag_default": flag_default, "flag": flag}
-    return dataclasses.field(default=default, metadata=metadata)
+from tfganzoo.options import (
+    COUNT,
+    FRACTION,
+    NO_OR_SAMPLES,
+    NON_NEGATIVE,
+    PLAIN_NAME,
+    POSITIVE,
+    POSITIVE_INT,
+    SAMPLES,
+    SEED,
+    option,
+)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -194,7 +154,7 @@ class Config:
     def gan_arguments(self):
         """The options the model's GAN class takes (reads="gan"), by name."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                if f.metadata["reads"] == "gan" and _applies(f, self.model)}
+                if f.metadata["reads"] == "gan" and options.applies(f, self.model)}
 
     def save(self, path):
         write_text_atomic(path, json.dumps(dataclasses.asdict(self), indent=2) + "\n")
@@ -226,17 +186,13 @@ FIELDS = {f.name: f for f in dataclasses.fields(Config)}
 RESUMABLE = tuple(name for name, f in FIELDS.items() if f.metadata["resumable"])
 
 
-def _applies(field, model):
-    return field.metadata["models"] is None or model in field.metadata["models"]
-
-
-def make_config(model, dataset=None, lr=None, preset="default", **options):
+def make_config(model, dataset=None, lr=None, preset="default", **given):
     """A validated Config: `model`'s recipe for `preset`, then `lr` (both networks), then every option not None."""
     values = {**models.recipe(model, preset), "preset": preset}
     if lr is not None:
         values.update(g_lr=lr, d_lr=lr)
-    values.update({k: v for k, v in {"dataset": dataset, **options}.items() if v is not None})
-    if not values.get("mismatched_labels") and options.get("mismatch_temperature") is None:
+    values.update({k: v for k, v in {"dataset": dataset, **given}.items() if v is not None})
+    if not values.get("mismatched_labels") and given.get("mismatch_temperature") is None:
         values.pop("mismatch_temperature", None)  # the preset's draw of the wrong labels goes with them
     if set(values) - set(FIELDS):
         raise TypeError(f"unknown Config fields {sorted(set(values) - set(FIELDS))}")
@@ -251,36 +207,10 @@ def validate(config, source=""):
     """Raises a UserError naming the first invalid value (and the valid choices, for names)."""
     try:
         for field in FIELDS.values():
-            _check_field(config, field)
+            options.check_value(field, getattr(config, field.name), config.model)
         _check_relations(config)
     except UserError as e:
         raise UserError(f"{source}{e}") from None
-
-
-def _value_type(field):
-    """(the annotation's type, whether None is allowed): `float | None` -> (float, True)."""
-    if isinstance(field.type, types.UnionType):
-        kinds = [t for t in field.type.__args__ if t is not type(None)]
-        return kinds[0], len(kinds) < len(field.type.__args__)
-    return field.type, False
-
-
-def _check_field(config, field):
-    value, meta = getattr(config, field.name), field.metadata
-    kind, optional = _value_type(field)
-    requirement = meta["check"].requirement if meta["check"] else TYPE_REQUIREMENT.get(kind, "be set")
-    if value is None:
-        if optional or not meta["flag"]:
-            return
-        raise UserError(f"{field.name} must {requirement}, got None")
-    right_type = {bool: isinstance(value, bool), int: _is_int(value), float: _is_number(value),
-                  str: isinstance(value, str)}.get(kind, True)
-    if not right_type or (meta["check"] and not meta["check"].accepts(value)):
-        raise UserError(f"{field.name} must {requirement}, got {value!r}")
-    if meta["choices"] and value not in meta["choices"]():
-        raise unknown_choice(field.name, value, meta["choices"]())
-    if not _applies(field, config.model) and value != field.default:
-        raise UserError(f"{field.name}={value!r} is an option of {', '.join(meta['models'])}, not of {config.model}")
 
 
 def _check_relations(config):
@@ -301,113 +231,5 @@ def _check_relations(config):
                         "--mismatched_labels; add it, or leave the temperature at 0")
 
 
-# ----- the command line -----
-def preset_values(name):
-    """{preset: {model: value}} of option `name` for the models it applies to, or {} if no preset sets it."""
-    field = FIELDS[name]
-    owners = [m for m in sorted(models.MODELS) if _applies(field, m)]
-    if not any(name in models.recipe(m, p) for m in owners for p in models.PRESETS):
-        return {}
-    default = None if field.default is dataclasses.MISSING else field.default
-    return {p: {m: models.recipe(m, p).get(name, default) for m in owners} for p in models.PRESETS}
-
-
-def _format(value):
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def describe_presets(name):
-    """The values the presets give option `name`, e.g. "default: 64 (gan 32); tutorial: 64 (cgan 256)"."""
-    parts = []
-    for preset, by_model in preset_values(name).items():
-        common = Counter(by_model.values()).most_common(1)[0][0]
-        others = [f"{m} {_format(v)}" for m, v in by_model.items() if v != common]
-        parts.append(f"{preset}: {_format(common)}" + (f" ({', '.join(others)})" if others else ""))
-    return "; ".join(parts)
-
-
-def flag_default(name):
-    """The absl flag's default: None where a preset sets the option (the preset's value then applies)."""
-    field = FIELDS[name]
-    if preset_values(name):
-        return None
-    if field.default is dataclasses.MISSING or field.default is None:
-        return field.metadata["flag_default"]
-    return field.default
-
-
-def flag_help(name):
-    field = FIELDS[name]
-    text = field.metadata["help"]
-    if field.metadata["models"]:
-        text = f"{', '.join(field.metadata['models'])}: {text}"
-    registry = field.metadata["choices"]() if field.metadata["choices"] else {}
-    if described := [f"{key}, {entry.DESCRIPTION}" for key, entry in registry.items() if hasattr(entry, "DESCRIPTION")]:
-        text += f" ({'; '.join(described)})"
-    if presets := describe_presets(name):
-        text += f" Presets: {presets}."
-    return text
-
-
-def define_flags(flag_values, module_name):
-    """Defines an absl flag for every option, plus its aliases, in `flag_values` (absl.flags.FLAGS), listed by
-    --helpshort under `module_name` (the script's: sys.argv[0])."""
-    from absl import flags
-
-    for name, field in FIELDS.items():
-        if not field.metadata["flag"]:
-            continue
-        kind, _ = _value_type(field)
-        default, help_text = flag_default(name), flag_help(name)
-        bounds = field.metadata["check"].bounds if field.metadata["check"] else {}
-        # absl.logging defines --log_dir for log files it writes only on request (never here); take it over.
-        common = {"flag_values": flag_values, "module_name": module_name, "allow_override": name in flag_values}
-        if field.metadata["choices"]:
-            flags.DEFINE_enum(name, default, list(field.metadata["choices"]()), help_text, **common)
-        elif kind is bool:
-            flags.DEFINE_bool(name, default, help_text, **common)
-        elif kind is int:
-            flags.DEFINE_integer(name, default, help_text, **bounds, **common)
-        elif kind is float:
-            flags.DEFINE_float(name, default, help_text, **bounds, **common)
-        else:
-            flags.DEFINE_string(name, default, help_text, **common)
-        for alias in field.metadata["aliases"]:
-            flags.DEFINE_alias(alias, name, flag_values=flag_values)
-
-
-def options_from_flags(flag_values):
-    """{option: the flag's value} for every option with a flag (define_flags), for make_config."""
-    return {name: flag_values[name].value for name, field in FIELDS.items() if field.metadata["flag"]}
-
-
-def flags_reference():
-    """docs/flags.md: every option of train.py, as declared here."""
-    lines = ["# train.py flags", "",
-             "Generated from the option declarations in `tfganzoo/config.py` by `python -m tfganzoo.config`; do not",
-             "edit by hand. A value in the presets column is what `--preset=default` / `--preset=tutorial` gives",
-             "when the flag is not set; \"resumable\" options may change when a run is resumed (all others must",
-             "match the run's config.json).", "",
-             "| flag | type | default | resumable | what it does |", "|---|---|---|---|---|"]
-    for name, field in FIELDS.items():
-        if not field.metadata["flag"]:
-            continue
-        kind, optional = _value_type(field)
-        type_name = "name" if field.metadata["choices"] else kind.__name__
-        presets = describe_presets(name)
-        default = flag_default(name)
-        default = f"presets: {presets}" if presets else "unset" if default is None else f"`{_format(default)}`"
-        aliases = "".join(f" (`--{a}`)" for a in field.metadata["aliases"])
-        registry = field.metadata["choices"]() if field.metadata["choices"] else {}
-        described = any(hasattr(entry, "DESCRIPTION") for entry in registry.values())
-        choices = f" Choices: {', '.join(f'`{c}`' for c in registry)}." if registry and not described else ""
-        lines.append(f"| `--{name}`{aliases} | {type_name}{' or unset' if optional else ''} | {default} | "
-                     f"{'yes' if field.metadata['resumable'] else ''} | {flag_help(name).split(' Presets:')[0]}"
-                     f"{choices} |")
-    lines += ["", "Also: `--lr` sets `--g_lr` and `--d_lr` together; `--fresh` moves an existing run aside and "
-              "starts over.", ""]
-    return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    print(flags_reference(), end="")
+if __name__ == "__main__":  # docs/flags.md
+    print(options.reference(dataclasses.fields(Config)), end="")
