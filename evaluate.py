@@ -15,7 +15,6 @@ sampling.continuous_code_effects): 0 for a code the generator ignores, 1 for one
 draws exactly the training distribution would score, to read the run's scores against.
 """
 
-
 from tfganzoo.startup import import_tensorflow_quietly
 
 import_tensorflow_quietly()  # before anything else imports it: its C++ start-up lines stay off the terminal
@@ -30,18 +29,33 @@ from tfganzoo.errors import UserError  # noqa: E402
 flags.DEFINE_string("run_dir", None, "Run directory written by train.py.", required=True)
 flags.DEFINE_integer("num_samples", 10_000, "Generated images to score.", lower_bound=10)
 flags.DEFINE_enum("features", None, classifier.FEATURES, "Feature space (default: the run's --features).")
-flags.DEFINE_string("classifier_dir", None, "Cache of evaluation classifiers (default: the run's, else "
-                    "$XDG_CACHE_HOME/tfganzoo/classifiers).")
+flags.DEFINE_string(
+    "classifier_dir",
+    None,
+    "Cache of evaluation classifiers (default: the run's, else $XDG_CACHE_HOME/tfganzoo/classifiers).",
+)
 flags.DEFINE_string("output", None, "Also write the scores and the feature extractor's identity as JSON here.")
 flags.DEFINE_integer("seed", 0, "Seed of the latents.")
 flags.DEFINE_string("weights", None, "Generator weights file (default: the run's final, else latest).")
-flags.DEFINE_bool("by_class", False, "Also the label accuracy of each class (cgan, acgan; infogan: of the categorical "
-                  "value mapped to it), the class most often predicted instead, and the classifier's own accuracy "
-                  "on that class's real images.")
-flags.DEFINE_bool("code_effects", False, "Also, for infogan, each continuous code's effect: the mean pixel change as "
-                  "it goes from -1 to 1, over that of drawing the noise anew.")
-flags.DEFINE_bool("real", False, "Also score --num_samples real training images the same way (what a generator "
-                  "drawing exactly the training distribution would score).")
+flags.DEFINE_bool(
+    "by_class",
+    False,
+    "Also the label accuracy of each class (cgan, acgan; infogan: of the categorical "
+    "value mapped to it), the class most often predicted instead, and the classifier's own accuracy "
+    "on that class's real images.",
+)
+flags.DEFINE_bool(
+    "code_effects",
+    False,
+    "Also, for infogan, each continuous code's effect: the mean pixel change as "
+    "it goes from -1 to 1, over that of drawing the noise anew.",
+)
+flags.DEFINE_bool(
+    "real",
+    False,
+    "Also score --num_samples real training images the same way (what a generator "
+    "drawing exactly the training distribution would score).",
+)
 FLAGS = flags.FLAGS
 
 
@@ -59,7 +73,7 @@ def main(argv):
         scores, by_class = evaluator.evaluate(gan, FLAGS.num_samples, FLAGS.seed, FLAGS.by_class)
         scores.update(effects)
     except UserError as e:
-        raise SystemExit(f"evaluate.py: error: {e}")
+        raise SystemExit(f"evaluate.py: error: {e}") from None
     print(f"{config.model} on {config.dataset}, {FLAGS.num_samples} samples, run {FLAGS.run_dir}")
     print(evaluation.format_scores(scores, evaluator.identity))
     if by_class:
@@ -68,8 +82,9 @@ def main(argv):
         print(f"{FLAGS.num_samples} real training images, scored the same way:")
         print(evaluation.format_scores(real_scores, evaluator.identity))
     if FLAGS.output:
-        evaluation.write_report(FLAGS.output, FLAGS.run_dir, FLAGS.num_samples, scores, evaluator.identity,
-                                by_class, real_scores)
+        evaluation.write_report(
+            FLAGS.output, FLAGS.run_dir, FLAGS.num_samples, scores, evaluator.identity, by_class, real_scores
+        )
 
 
 if __name__ == "__main__":

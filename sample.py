@@ -10,7 +10,6 @@
 The same weights and --seed always give the same samples.
 """
 
-
 from tfganzoo.startup import import_tensorflow_quietly
 
 import_tensorflow_quietly()  # before anything else imports it: its C++ start-up lines stay off the terminal
@@ -25,9 +24,13 @@ from tfganzoo.errors import UserError  # noqa: E402
 from tfganzoo.files import atomic_path  # noqa: E402
 
 flags.DEFINE_string("run_dir", None, "Run directory written by train.py (holds config.json).", required=True)
-flags.DEFINE_enum("mode", "grid", ["grid", "traversal", "interpolation"],
-                  "grid: --num samples; traversal: infogan code sweeps; interpolation: --num steps between "
-                  "the latents of --seed and --seed + 1.")
+flags.DEFINE_enum(
+    "mode",
+    "grid",
+    ["grid", "traversal", "interpolation"],
+    "grid: --num samples; traversal: infogan code sweeps; interpolation: --num steps between "
+    "the latents of --seed and --seed + 1.",
+)
 flags.DEFINE_integer("num", 64, "Samples (grid) or steps (interpolation, traversal columns).", lower_bound=1)
 flags.DEFINE_integer("label", None, "Class to generate (conditional models); default: every class in turn.")
 flags.DEFINE_string("code", None, "infogan: fix codes, e.g. 'cat=3,c0=0.5' (c<i>: continuous code i).")
@@ -98,7 +101,7 @@ def main(argv):
             export.export_generator(gan, FLAGS.export)
             print(f"Exported the generator to {FLAGS.export}")
     except UserError as e:
-        raise SystemExit(f"sample.py: error: {e}")
+        raise SystemExit(f"sample.py: error: {e}") from None
 
 
 if __name__ == "__main__":

@@ -21,8 +21,12 @@ from tfganzoo.errors import UserError  # noqa: E402
 
 options.define_flags(config_lib.FIELDS.values(), flags.FLAGS, sys.argv[0])  # one per option of config.Config
 flags.DEFINE_float("lr", None, "Adam learning rate of both networks: sets --g_lr and --d_lr (which win).")
-flags.DEFINE_bool("fresh", False, "If the run directory holds a run, rename it to <run_dir>.N and start over "
-                  "(without it, training resumes that run).")
+flags.DEFINE_bool(
+    "fresh",
+    False,
+    "If the run directory holds a run, rename it to <run_dir>.N and start over "
+    "(without it, training resumes that run).",
+)
 FLAGS = flags.FLAGS
 
 

@@ -29,8 +29,12 @@ sys.path.insert(0, str(ROOT))
 from tfganzoo import models  # noqa: E402  (the registry)
 
 SCORES = ("fid", "kid", "precision", "recall", "label_accuracy", "code_accuracy")
-CURVES = (("fid", "FID"), ("recall", "recall"), ("label_accuracy", "label accuracy"),
-          ("code_accuracy", "code accuracy"))
+CURVES = (
+    ("fid", "FID"),
+    ("recall", "recall"),
+    ("label_accuracy", "label accuracy"),
+    ("code_accuracy", "code accuracy"),
+)
 
 flags.DEFINE_list("models", list(models.MODELS), "Models to train.")
 flags.DEFINE_list("presets", ["default"], "train.py presets (default, tutorial); one table row per model and preset.")
@@ -40,14 +44,20 @@ flags.DEFINE_string("dataset", "fashion_mnist", "Dataset.")
 flags.DEFINE_string("log_dir", "logs/quality", "Where the runs go.", allow_override=True)
 flags.DEFINE_string("tag", "", "Suffix of the run names, for sweeps that differ in EXTRA flags.")
 flags.DEFINE_integer("eval_every", 1, "Passed to train.py (curves in each run's metrics.csv / metrics.png).")
-flags.DEFINE_string("extra", "", "More train.py flags, as one string (e.g. \"--loss=hinge --d_steps=1\").")
-flags.DEFINE_list("also", [], "Tags of finished runs of the default preset (candidates trained earlier with "
-                  "--tag=T --extra=...) to tabulate and plot beside these, for each model; never trained here.")
+flags.DEFINE_string("extra", "", 'More train.py flags, as one string (e.g. "--loss=hinge --d_steps=1").')
+flags.DEFINE_list(
+    "also",
+    [],
+    "Tags of finished runs of the default preset (candidates trained earlier with "
+    "--tag=T --extra=...) to tabulate and plot beside these, for each model; never trained here.",
+)
 flags.DEFINE_string("plot_dir", None, "Also write <plot_dir>/<model>.png: curves of every preset and seed.")
 FLAGS = flags.FLAGS
 flags.register_multi_flags_validator(
-    ["plot_dir", "eval_every"], lambda f: not (f["plot_dir"] and f["eval_every"] < 1),
-    "--plot_dir plots the --eval_every curves: give --eval_every=1 or more, or leave out --plot_dir")
+    ["plot_dir", "eval_every"],
+    lambda f: not (f["plot_dir"] and f["eval_every"] < 1),
+    "--plot_dir plots the --eval_every curves: give --eval_every=1 or more, or leave out --plot_dir",
+)
 
 
 def run_dir(model, preset, seed, tag=None):
@@ -57,10 +67,18 @@ def run_dir(model, preset, seed, tag=None):
 
 
 def command(model, preset, seed):
-    return (["python", "train.py", f"--model={model}", f"--preset={preset}", f"--dataset={FLAGS.dataset}",
-             f"--epochs={FLAGS.epochs}", f"--seed={seed}", f"--log_dir={FLAGS.log_dir}",
-             f"--run_name={run_dir(model, preset, seed).name}", f"--eval_every={FLAGS.eval_every}"]
-            + shlex.split(FLAGS.extra))
+    return [
+        "python",
+        "train.py",
+        f"--model={model}",
+        f"--preset={preset}",
+        f"--dataset={FLAGS.dataset}",
+        f"--epochs={FLAGS.epochs}",
+        f"--seed={seed}",
+        f"--log_dir={FLAGS.log_dir}",
+        f"--run_name={run_dir(model, preset, seed).name}",
+        f"--eval_every={FLAGS.eval_every}",
+    ] + shlex.split(FLAGS.extra)
 
 
 def train(model, preset, seed):
@@ -78,8 +96,10 @@ def finished(model, preset, seed, tag):
     """metrics.json of a run of another tag, which must have finished: its flags are not known here."""
     report = run_dir(model, preset, seed, tag) / "metrics.json"
     if not report.exists():
-        sys.exit(f"bench/quality.py: error: --also={tag}: {report} does not exist; train that run first "
-                 f"(--tag={tag} with its --extra flags)")
+        sys.exit(
+            f"bench/quality.py: error: --also={tag}: {report} does not exist; train that run first "
+            f"(--tag={tag} with its --extra flags)"
+        )
     return json.loads(report.read_text())
 
 
@@ -94,8 +114,11 @@ def read_curves(metrics_csv):
     """{column: (epochs, values)} of the CURVES a metrics.csv (written by --eval_every) has."""
     with open(metrics_csv, newline="") as f:
         rows = list(csv.DictReader(f))
-    return {name: ([int(r["epoch"]) for r in rows], [float(r[name]) for r in rows])
-            for name, _ in CURVES if rows and name in rows[0]}
+    return {
+        name: ([int(r["epoch"]) for r in rows], [float(r[name]) for r in rows])
+        for name, _ in CURVES
+        if rows and name in rows[0]
+    }
 
 
 def plot(runs, title, path, targets=None):
@@ -105,15 +128,24 @@ def plot(runs, title, path, targets=None):
     presets = list(dict.fromkeys(preset for preset, _ in runs))
     seeds = list(dict.fromkeys(seed for _, seed in runs))
     figure = Figure(figsize=(4.5 * len(present), 3.6))
-    for axes, (name, ylabel) in zip(figure.subplots(1, len(present), squeeze=False)[0], present):
+    for axes, (name, ylabel) in zip(figure.subplots(1, len(present), squeeze=False)[0], present, strict=True):
         for (preset, seed), curves in runs.items():
             if name in curves:
-                axes.plot(*curves[name], ("-", "--", ":", "-.")[seeds.index(seed) % 4], marker=".",
-                          color=f"C{presets.index(preset)}", label=f"{preset}, seed {seed}")
+                axes.plot(
+                    *curves[name],
+                    ("-", "--", ":", "-.")[seeds.index(seed) % 4],
+                    marker=".",
+                    color=f"C{presets.index(preset)}",
+                    label=f"{preset}, seed {seed}",
+                )
         if name in (targets or {}):
             axes.axhline(targets[name], color="grey", linewidth=1, label="target")
-        axes.set(xlabel="epoch", ylabel=ylabel, yscale="log" if name == "fid" else "linear",
-                 ylim=None if name == "fid" else (0, 1))
+        axes.set(
+            xlabel="epoch",
+            ylabel=ylabel,
+            yscale="log" if name == "fid" else "linear",
+            ylim=None if name == "fid" else (0, 1),
+        )
         axes.grid(alpha=0.3)
         axes.legend(fontsize="small")
     figure.suptitle(title)
@@ -127,8 +159,12 @@ def targets(report, tutorial_reports):
     accuracy 0.7, and FID a third of the tutorial preset's after the same epochs (when it was trained)."""
     label_floor = report["features"].get("test_accuracy")
     tutorial_fid = [r["scores"]["fid"] for r in tutorial_reports]
-    return {"recall": 0.5, "code_accuracy": 0.7, **({"label_accuracy": label_floor - 0.05} if label_floor else {}),
-            **({"fid": sum(tutorial_fid) / len(tutorial_fid) / 3} if tutorial_fid else {})}
+    return {
+        "recall": 0.5,
+        "code_accuracy": 0.7,
+        **({"label_accuracy": label_floor - 0.05} if label_floor else {}),
+        **({"fid": sum(tutorial_fid) / len(tutorial_fid) / 3} if tutorial_fid else {}),
+    }
 
 
 def label(preset, tag):
@@ -138,31 +174,48 @@ def label(preset, tag):
 
 def main(argv):
     del argv
-    others = {(model, "default", tag): [finished(model, "default", seed, tag) for seed in FLAGS.seeds]
-              for model in FLAGS.models for tag in FLAGS.also}  # first: a missing one stops before any training
-    reports = {(model, preset, FLAGS.tag): [train(model, preset, seed) for seed in FLAGS.seeds]
-               for model in FLAGS.models for preset in FLAGS.presets}
+    others = {
+        (model, "default", tag): [finished(model, "default", seed, tag) for seed in FLAGS.seeds]
+        for model in FLAGS.models
+        for tag in FLAGS.also
+    }  # first: a missing one stops before any training
+    reports = {
+        (model, preset, FLAGS.tag): [train(model, preset, seed) for seed in FLAGS.seeds]
+        for model in FLAGS.models
+        for preset in FLAGS.presets
+    }
     reports.update(others)
     print(f"| model | preset | {' | '.join(SCORES)} | command (seeds {', '.join(FLAGS.seeds)}) |")
     print("|---" * (len(SCORES) + 3) + "|")
     for (model, preset, tag), runs in reports.items():
         cells = [cell([r["scores"][name] for r in runs if name in r["scores"]]) for name in SCORES]
         if tag == FLAGS.tag:
-            shown = [c for c in command(model, preset, "S")
-                     if not c.startswith(("--log_dir", "--run_name", "--eval_every"))]
+            shown = [
+                c for c in command(model, preset, "S") if not c.startswith(("--log_dir", "--run_name", "--eval_every"))
+            ]
             how = f"`{shlex.join(shown)}`"
         else:
             how = f"the `--tag={tag}` runs ({run_dir(model, preset, 'S', tag).name})"
         print(f"| {model} | {label(preset, tag)} | {' | '.join(cells)} | {how} |")
     first = next(iter(reports.values()))[0]
-    print(f"\nfeatures: {first['features']['architecture']}, test accuracy {first['features'].get('test_accuracy')}"
-          f", sha256 {first['features'].get('weights_sha256')}; {first['num_samples']} samples per run")
+    print(
+        f"\nfeatures: {first['features']['architecture']}, test accuracy {first['features'].get('test_accuracy')}"
+        f", sha256 {first['features'].get('weights_sha256')}; {first['num_samples']} samples per run"
+    )
     if FLAGS.plot_dir:
         for model in FLAGS.models:
-            runs = {(label(preset, tag), seed): read_curves(run_dir(model, preset, seed, tag) / "metrics.csv")
-                    for (run_model, preset, tag) in reports if run_model == model for seed in FLAGS.seeds}
-            plot(runs, f"{model} on {FLAGS.dataset}", Path(FLAGS.plot_dir) / f"{model}.png",
-                 targets(first, reports.get((model, "tutorial", FLAGS.tag), [])))
+            runs = {
+                (label(preset, tag), seed): read_curves(run_dir(model, preset, seed, tag) / "metrics.csv")
+                for (run_model, preset, tag) in reports
+                if run_model == model
+                for seed in FLAGS.seeds
+            }
+            plot(
+                runs,
+                f"{model} on {FLAGS.dataset}",
+                Path(FLAGS.plot_dir) / f"{model}.png",
+                targets(first, reports.get((model, "tutorial", FLAGS.tag), [])),
+            )
             print(f"wrote {Path(FLAGS.plot_dir) / f'{model}.png'}")
 
 

@@ -43,13 +43,19 @@ sys.path.insert(0, str(ROOT))
 from tfganzoo import models  # noqa: E402  (the registry)
 
 flags.DEFINE_list("models", list(models.MODELS), "Models to measure.")
-flags.DEFINE_list("variants", ["tutorial", "default", "fit", "spe10", "xla+spe10", "default+mixed"],
-                  "Variants to measure (see above); the first is the baseline of the ratios.")
+flags.DEFINE_list(
+    "variants",
+    ["tutorial", "default", "fit", "spe10", "xla+spe10", "default+mixed"],
+    "Variants to measure (see above); the first is the baseline of the ratios.",
+)
 flags.DEFINE_integer("batch_size", None, "Batch size (default: each model's own).")
-flags.DEFINE_integer("window_steps", 40, "Steps per window; a multiple of every variant's steps per execution, "
-                     "and at least two executions.", lower_bound=2)
-flags.DEFINE_integer("windows", 5, "Timed windows per variant and process (after one warm-up window).",
-                     lower_bound=1)
+flags.DEFINE_integer(
+    "window_steps",
+    40,
+    "Steps per window; a multiple of every variant's steps per execution, and at least two executions.",
+    lower_bound=2,
+)
+flags.DEFINE_integer("windows", 5, "Timed windows per variant and process (after one warm-up window).", lower_bound=1)
 flags.DEFINE_integer("rounds", 2, "Processes per model.", lower_bound=1)
 flags.DEFINE_integer("num_images", 60_000, "Size of the random MNIST-shaped dataset.", lower_bound=1)
 flags.DEFINE_string("child", None, "Internal: measure MODEL:VARIANT,... in this process and print JSON.")
@@ -60,7 +66,7 @@ def parse_variant(variant):
     """(steps_per_execution, jit_compile, mixed_precision) of a variant: "tutorial", "fit", or "+"-joined
     parts among default (None, None: train.py's defaults), spe<N>, xla, mixed."""
     spe, jit, mixed = 1, False, False
-    for part in ([] if variant in ("tutorial", "fit") else variant.split("+")):
+    for part in [] if variant in ("tutorial", "fit") else variant.split("+"):
         if part == "default":
             spe, jit = None, None
         elif part.startswith("spe") and part[3:].isdigit() and int(part[3:]) > 0:
@@ -68,12 +74,16 @@ def parse_variant(variant):
         elif part in ("xla", "mixed"):
             jit, mixed = jit or part == "xla", mixed or part == "mixed"
         else:
-            raise app.UsageError(f"unknown variant {variant!r}; valid: tutorial, fit, or parts default, spe<N>, xla, "
-                                 f"mixed joined by '+' (xla+spe10, default+mixed)")
+            raise app.UsageError(
+                f"unknown variant {variant!r}; valid: tutorial, fit, or parts default, spe<N>, xla, "
+                f"mixed joined by '+' (xla+spe10, default+mixed)"
+            )
     executions = spe or 10
     if FLAGS.window_steps % executions or FLAGS.window_steps < 2 * executions:
-        raise app.UsageError(f"--window_steps={FLAGS.window_steps} must be a multiple of {variant}'s {executions} "
-                             f"steps per execution, and at least two executions")
+        raise app.UsageError(
+            f"--window_steps={FLAGS.window_steps} must be a multiple of {variant}'s {executions} "
+            f"steps per execution, and at least two executions"
+        )
     return spe, jit, mixed
 
 
@@ -98,8 +108,15 @@ def make_window(model, variant, data):
     from tfganzoo.images import to_model_range
 
     spe, jit, mixed = parse_variant(variant)
-    config = make_config(model, "mnist", seed=1, batch_size=FLAGS.batch_size, jit_compile=jit,
-                         steps_per_execution=spe, mixed_precision=mixed)
+    config = make_config(
+        model,
+        "mnist",
+        seed=1,
+        batch_size=FLAGS.batch_size,
+        jit_compile=jit,
+        steps_per_execution=spe,
+        mixed_precision=mixed,
+    )
     config = training.with_data(config, data)
     batch, steps = config.batch_size, FLAGS.window_steps
     spe = training.epoch_plan(dataclasses.replace(config, steps_per_epoch=steps), len(data))[1]
@@ -117,6 +134,7 @@ def make_window(model, variant, data):
                 logs = step(next(batches))
             float(logs["Dis_loss"])  # wait for the last step
             return batch * (steps - 1) / (time.perf_counter() - start)
+
         return window
 
     class Timer(keras.callbacks.Callback):
@@ -135,6 +153,7 @@ def make_window(model, variant, data):
         timer = Timer()
         gan.fit(pipeline, epochs=1, steps_per_epoch=steps, callbacks=[timer], verbose=0)
         return batch * (steps - spe) / timer.seconds
+
     return window
 
 
@@ -150,7 +169,7 @@ def measure(model, variants):
         window()  # warm-up: tracing, compilation, first allocations
     speeds = {variant: [] for variant in variants}
     for turn in range(FLAGS.windows):
-        order = variants[turn % len(variants):] + variants[:turn % len(variants)]
+        order = variants[turn % len(variants) :] + variants[: turn % len(variants)]
         for variant in order:
             speeds[variant].append(windows[variant]())
     if tf.config.list_physical_devices("GPU"):
@@ -169,8 +188,14 @@ def _device(tf):
 
 
 def run_child(model, variants, windows):
-    args = [sys.executable, __file__, f"--child={model}:{','.join(variants)}", f"--windows={windows}",
-            f"--window_steps={FLAGS.window_steps}", f"--num_images={FLAGS.num_images}"]
+    args = [
+        sys.executable,
+        __file__,
+        f"--child={model}:{','.join(variants)}",
+        f"--windows={windows}",
+        f"--window_steps={FLAGS.window_steps}",
+        f"--num_images={FLAGS.num_images}",
+    ]
     if FLAGS.batch_size:
         args.append(f"--batch_size={FLAGS.batch_size}")
     result = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
@@ -196,15 +221,18 @@ def main(argv):
         cells = []
         for variant in variants:
             median = statistics.median(speeds[variant])
-            ratio = statistics.median(s / b for s, b in zip(speeds[variant], base))
-            cells.append(f"{median:.0f}" + ("" if variant == variants[0] else f" ({ratio:.2f}x)")
-                         + f", {peaks[variant]:.0f} MiB")
+            ratio = statistics.median(s / b for s, b in zip(speeds[variant], base, strict=True))
+            cells.append(
+                f"{median:.0f}" + ("" if variant == variants[0] else f" ({ratio:.2f}x)") + f", {peaks[variant]:.0f} MiB"
+            )
         batch = FLAGS.batch_size or models.get_model(model).DEFAULTS["batch_size"]
         rows.append(f"| `{model}` | {batch} | " + " | ".join(cells) + " |")
         print(rows[-1], file=sys.stderr, flush=True)
-    print(f"{runs[0]['device']}, TensorFlow {runs[0]['tf']}; images/s (median over {FLAGS.rounds} processes x "
-          f"{FLAGS.windows} windows of {FLAGS.window_steps} steps), its median ratio to `{variants[0]}` in the "
-          f"neighbouring window, peak memory\n")
+    print(
+        f"{runs[0]['device']}, TensorFlow {runs[0]['tf']}; images/s (median over {FLAGS.rounds} processes x "
+        f"{FLAGS.windows} windows of {FLAGS.window_steps} steps), its median ratio to `{variants[0]}` in the "
+        f"neighbouring window, peak memory\n"
+    )
     print("| model | batch | " + " | ".join(variants) + " |")
     print("|---|---|" + "---|" * len(variants))
     print("\n".join(rows))

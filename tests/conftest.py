@@ -28,8 +28,8 @@ def make_digits(num, seed, image_size=28):
     rng = np.random.default_rng(seed)
     labels = np.arange(num) % 10
     images = rng.integers(0, 40, (num, image_size, image_size), dtype=np.uint8)
-    for image, label in zip(images, labels):
-        image[2 * label:2 * label + 3, 4:-4] = 230
+    for image, label in zip(images, labels, strict=True):
+        image[2 * label : 2 * label + 3, 4:-4] = 230
     return images, labels.astype(np.uint8)
 
 
@@ -69,8 +69,14 @@ def run_script(script, *args, timeout=300):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
     if script == "train.py" and not any(str(a).startswith("--final_eval_samples") for a in args):
         args = (*args, "--final_eval_samples=100")
-    return subprocess.run([sys.executable, str(ROOT / script), *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=env, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, str(ROOT / script), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 # Two ways of computing the same training (one device or two replicas, XLA or TensorFlow's kernels) add in

@@ -49,6 +49,7 @@ def with_faults(make_callbacks):
         *others, checkpointing = make_callbacks(*args, **kwargs)
         # Just before Checkpointing, which then sees the NaN or the signal as it would in a run.
         return [*others, AfterStep(), checkpointing]
+
     return make_callbacks_with_faults
 
 
@@ -56,6 +57,7 @@ def pausing(write_state):
     def write_then_pause(self, directory):
         write_state(self, directory)
         reached("save")
+
     return write_then_pause
 
 

@@ -20,8 +20,17 @@ pytestmark = pytest.mark.slow
 def cgan_run(tmp_path_factory, tiny_idx_dir):
     log_dir = tmp_path_factory.mktemp("logs")
     # The tutorial's flag spellings (--BATCH_SIZE, --LOG_PATH) must keep working.
-    result = run_script("train.py", "--model=cgan", "--dataset=mnist", f"--data_path={tiny_idx_dir}", "--epochs=2",
-                        "--BATCH_SIZE=16", f"--LOG_PATH={log_dir}", "--save_every=1", "--seed=3")
+    result = run_script(
+        "train.py",
+        "--model=cgan",
+        "--dataset=mnist",
+        f"--data_path={tiny_idx_dir}",
+        "--epochs=2",
+        "--BATCH_SIZE=16",
+        f"--LOG_PATH={log_dir}",
+        "--save_every=1",
+        "--seed=3",
+    )
     assert result.returncode == 0, result.stderr
     return log_dir / "cgan-mnist"
 
@@ -58,13 +67,27 @@ def test_tensorboard_has_the_scalars_and_the_grid_each_epoch(cgan_run):
 def test_weights_and_config_are_written(cgan_run):
     names = sorted(p.name for p in (cgan_run / "weights").iterdir())
     # cgan's default samples from a weight average: "generator" is the average, "generator_raw" the trained one.
-    assert names == sorted(f"{net}{suffix}.weights.h5" for net in ("generator", "generator_raw", "discriminator")
-                           for suffix in ("", "_epoch_0001", "_epoch_0002"))
+    assert names == sorted(
+        f"{net}{suffix}.weights.h5"
+        for net in ("generator", "generator_raw", "discriminator")
+        for suffix in ("", "_epoch_0001", "_epoch_0002")
+    )
     config = json.loads((cgan_run / "config.json").read_text())
-    assert (config["model"], config["batch_size"], config["image_shape"], config["num_classes"]) == \
-        ("cgan", 16, [28, 28, 1], 10)
-    assert (config["preset"], config["g_lr"], config["d_lr"], config["noise_dim"], config["spectral_norm"],
-            config["ema_decay"], config["seed"]) == ("default", 2e-4, 5e-4, 100, True, 0.999, 3)
+    assert (config["model"], config["batch_size"], config["image_shape"], config["num_classes"]) == (
+        "cgan",
+        16,
+        [28, 28, 1],
+        10,
+    )
+    assert (
+        config["preset"],
+        config["g_lr"],
+        config["d_lr"],
+        config["noise_dim"],
+        config["spectral_norm"],
+        config["ema_decay"],
+        config["seed"],
+    ) == ("default", 2e-4, 5e-4, 100, True, 0.999, 3)
 
 
 def test_sample_writes_labelled_npz_and_is_reproducible(cgan_run, tmp_path):
@@ -88,15 +111,23 @@ def test_sample_writes_a_class_grid_png(cgan_run, tmp_path):
 
 
 def test_interpolation_refuses_a_label_out_of_range(cgan_run, tmp_path):
-    result = run_script("sample.py", f"--run_dir={cgan_run}", "--mode=interpolation", "--label=12",
-                        f"--output={tmp_path / 'walk.png'}")
+    result = run_script(
+        "sample.py", f"--run_dir={cgan_run}", "--mode=interpolation", "--label=12", f"--output={tmp_path / 'walk.png'}"
+    )
     assert result.returncode != 0 and "--label=12 is out of range; valid labels: 0..9" in result.stderr
     assert not (tmp_path / "walk.png").exists()
 
 
 def test_unconditional_gan_trains_and_samples_without_labels(tiny_idx_dir, tmp_path):
-    result = run_script("train.py", "--model=gan", f"--data_path={tiny_idx_dir}", "--epochs=1", "--batch_size=32",
-                        f"--log_dir={tmp_path}", "--run_name=vanilla")
+    result = run_script(
+        "train.py",
+        "--model=gan",
+        f"--data_path={tiny_idx_dir}",
+        "--epochs=1",
+        "--batch_size=32",
+        f"--log_dir={tmp_path}",
+        "--run_name=vanilla",
+    )
     assert result.returncode == 0, result.stderr
     assert len((tmp_path / "vanilla" / "loss.csv").read_text().splitlines()) == 2
     result = run_script("sample.py", f"--run_dir={tmp_path / 'vanilla'}", "--num=5", f"--output={tmp_path / 's.npz'}")
@@ -111,8 +142,15 @@ def test_unconditional_gan_trains_and_samples_without_labels(tiny_idx_dir, tmp_p
 
 @pytest.mark.parametrize("model", ["dcgan", "acgan", "infogan"])
 def test_conv_models_train_reload_and_sample(tiny_idx_dir, tmp_path, model):
-    result = run_script("train.py", f"--model={model}", f"--data_path={tiny_idx_dir}", "--epochs=1",
-                        "--batch_size=16", f"--log_dir={tmp_path}", "--seed=1")
+    result = run_script(
+        "train.py",
+        f"--model={model}",
+        f"--data_path={tiny_idx_dir}",
+        "--epochs=1",
+        "--batch_size=16",
+        f"--log_dir={tmp_path}",
+        "--seed=1",
+    )
     assert result.returncode == 0, result.stderr
     run_dir = tmp_path / f"{model}-mnist"
     rows = (run_dir / "loss.csv").read_text().splitlines()
@@ -129,30 +167,43 @@ def test_colour_folder_run_and_gif_interpolation(tmp_path):
 
     write_pictures(tmp_path / "pictures" / "red", (220, 30, 30), 6)
     write_pictures(tmp_path / "pictures" / "blue", (30, 30, 220), 6)
-    result = run_script("train.py", "--model=dcgan", "--dataset=folder", f"--data_path={tmp_path / 'pictures'}",
-                        "--image_size=32", "--epochs=1", "--batch_size=4", f"--log_dir={tmp_path}")
+    result = run_script(
+        "train.py",
+        "--model=dcgan",
+        "--dataset=folder",
+        f"--data_path={tmp_path / 'pictures'}",
+        "--image_size=32",
+        "--epochs=1",
+        "--batch_size=4",
+        f"--log_dir={tmp_path}",
+    )
     assert result.returncode == 0, result.stderr
     run_dir = tmp_path / "dcgan-folder"
     assert json.loads((run_dir / "config.json").read_text())["image_shape"] == [32, 32, 3]
     assert mpimg.imread(run_dir / "samples" / "epoch_0001.png").shape == (10 * 34 - 2, 10 * 34 - 2, 4)
-    result = run_script("sample.py", f"--run_dir={run_dir}", "--mode=interpolation", "--num=6",
-                        f"--output={tmp_path / 'walk.gif'}")
+    result = run_script(
+        "sample.py", f"--run_dir={run_dir}", "--mode=interpolation", "--num=6", f"--output={tmp_path / 'walk.gif'}"
+    )
     assert result.returncode == 0, result.stderr
     from PIL import Image
+
     with Image.open(tmp_path / "walk.gif") as gif:
         assert (gif.n_frames, gif.size) == (6, (128, 128))
 
 
-@pytest.mark.parametrize("args,message", [
-    # One case per kind of check (each run pays TensorFlow's start-up): a name outside its choices, a number
-    # below its bound, then the checks of the values together and of the data.
-    (["--model=dcgann"], "value should be one of <acgan|cgan|dcgan|gan|infogan>"),
-    (["--model=dcgan", "--dataset=folder"], "holds no .png/.jpg/.jpeg images"),
-    (["--epochs=0"], "--epochs=0: 0 is not a positive integer"),
-    (["--data_path=/no/such/dir"], "--data_path=/no/such/dir does not exist"),
-    (["--lr=0"], "g_lr must be positive, got 0.0"),
-    (["--batch_size=100"], "--batch_size=100 is larger than the dataset \\(64 examples\\)"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        # One case per kind of check (each run pays TensorFlow's start-up): a name outside its choices, a number
+        # below its bound, then the checks of the values together and of the data.
+        (["--model=dcgann"], "value should be one of <acgan|cgan|dcgan|gan|infogan>"),
+        (["--model=dcgan", "--dataset=folder"], "holds no .png/.jpg/.jpeg images"),
+        (["--epochs=0"], "--epochs=0: 0 is not a positive integer"),
+        (["--data_path=/no/such/dir"], "--data_path=/no/such/dir does not exist"),
+        (["--lr=0"], "g_lr must be positive, got 0.0"),
+        (["--batch_size=100"], "--batch_size=100 is larger than the dataset \\(64 examples\\)"),
+    ],
+)
 def test_train_bad_input_is_one_clear_line_and_writes_nothing(tiny_idx_dir, tmp_path, args, message):
     args = [f"--data_path={tiny_idx_dir}", f"--log_dir={tmp_path}/logs", "--epochs=1", *args]
     result = run_script("train.py", *args)
@@ -166,14 +217,18 @@ def test_corrupt_data_file_is_named(tiny_idx_dir, tmp_path):
         (tmp_path / f.name).write_bytes(f.read_bytes())
     (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"garbage")
     result = run_script("train.py", f"--data_path={tmp_path}", f"--log_dir={tmp_path}/logs")
-    assert one_line_error(result) == [f"train.py: error: cannot read {tmp_path}/train-labels-idx1-ubyte.gz: "
-                                      "Not a gzipped file (b'ga')"]
+    assert one_line_error(result) == [
+        f"train.py: error: cannot read {tmp_path}/train-labels-idx1-ubyte.gz: Not a gzipped file (b'ga')"
+    ]
 
 
-@pytest.mark.parametrize("make_run_dir,message", [
-    (lambda d: d, "is not a training run: it has no config.json"),
-    (lambda d: d / "missing", "is not a directory"),
-])
+@pytest.mark.parametrize(
+    "make_run_dir,message",
+    [
+        (lambda d: d, "is not a training run: it has no config.json"),
+        (lambda d: d / "missing", "is not a directory"),
+    ],
+)
 def test_sample_bad_run_dir_is_one_clear_line(tmp_path, make_run_dir, message):
     result = run_script("sample.py", f"--run_dir={make_run_dir(tmp_path)}", f"--output={tmp_path / 'x.png'}")
     lines = one_line_error(result)
@@ -183,10 +238,20 @@ def test_sample_bad_run_dir_is_one_clear_line(tmp_path, make_run_dir, message):
 
 def test_scripts_start_without_tensorflows_start_up_lines():
     for script in ("train.py", "sample.py", "evaluate.py"):
-        result = subprocess.run([sys.executable, script, "--helpshort"], capture_output=True, text=True, cwd=ROOT,
-                                timeout=120)
+        result = subprocess.run(
+            [sys.executable, script, "--helpshort"], capture_output=True, text=True, cwd=ROOT, timeout=120
+        )
         assert result.stderr == "" and "Try --helpfull" in result.stdout, (script, result.stderr)
-    quiet = subprocess.run([sys.executable, "-c", "from tfganzoo.startup import import_tensorflow_quietly; "
-                            "import_tensorflow_quietly(); import sys; print('only this', file=sys.stderr)"],
-                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+    quiet = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from tfganzoo.startup import import_tensorflow_quietly; "
+            "import_tensorflow_quietly(); import sys; print('only this', file=sys.stderr)",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert quiet.stderr == "only this\n"

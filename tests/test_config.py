@@ -15,22 +15,51 @@ from tfganzoo.errors import UserError
 
 def test_model_defaults_apply_unless_overridden():
     config = make_config("cgan", "fashion_mnist")
-    assert (config.preset, config.epochs, config.batch_size, config.g_lr, config.d_lr, config.beta_1,
-            config.noise_dim, config.loss, config.spectral_norm, config.lr_decay, config.mismatched_labels,
-            config.mismatch_temperature, config.dropout, config.ema_decay, config.penalty) == \
-        ("default", 20, 64, 2e-4, 5e-4, 0.5, 100, "lsgan", True, True, True, 0.05, 0.0, 0.999, "r1")
+    assert (
+        config.preset,
+        config.epochs,
+        config.batch_size,
+        config.g_lr,
+        config.d_lr,
+        config.beta_1,
+        config.noise_dim,
+        config.loss,
+        config.spectral_norm,
+        config.lr_decay,
+        config.mismatched_labels,
+        config.mismatch_temperature,
+        config.dropout,
+        config.ema_decay,
+        config.penalty,
+    ) == ("default", 20, 64, 2e-4, 5e-4, 0.5, 100, "lsgan", True, True, True, 0.05, 0.0, 0.999, "r1")
     assert make_config("cgan", spectral_norm=False).spectral_norm is False  # --nospectral_norm
     assert config.run_name == "cgan-fashion_mnist" and str(config.run_dir) == "logs/cgan-fashion_mnist"
     gan = make_config("gan")
-    assert (gan.batch_size, gan.minibatch_discrimination, gan.ema_decay, gan.lr_decay, gan.d_steps) == \
-        (32, True, 0.9999, False, 2)
+    assert (gan.batch_size, gan.minibatch_discrimination, gan.ema_decay, gan.lr_decay, gan.d_steps) == (
+        32,
+        True,
+        0.9999,
+        False,
+        2,
+    )
     for conv in ("dcgan", "acgan"):
         defaults = make_config(conv)
-        assert (defaults.epochs, defaults.spectral_norm, defaults.ema_decay, defaults.lr_decay) == \
-            (20, True, 0.999, False)
+        assert (defaults.epochs, defaults.spectral_norm, defaults.ema_decay, defaults.lr_decay) == (
+            20,
+            True,
+            0.999,
+            False,
+        )
     infogan = make_config("infogan")
-    assert (infogan.epochs, infogan.g_lr, infogan.d_lr, infogan.ema_decay, infogan.lr_decay, infogan.spectral_norm,
-            infogan.continuous_weight) == (20, 5e-4, 2e-4, 0.999, False, False, 0.1)
+    assert (
+        infogan.epochs,
+        infogan.g_lr,
+        infogan.d_lr,
+        infogan.ema_decay,
+        infogan.lr_decay,
+        infogan.spectral_norm,
+        infogan.continuous_weight,
+    ) == (20, 5e-4, 2e-4, 0.999, False, False, 0.1)
     assert make_config("infogan", preset="tutorial").continuous_weight == 1.0
 
 
@@ -48,16 +77,30 @@ def test_tutorial_preset_is_the_sources_recipe_and_flags_still_win(model):
     tutorial = models.get_model(model).TUTORIAL
     config = make_config(model, preset="tutorial", noise_dim=7)
     assert config.preset == "tutorial" and config.noise_dim == 7
-    assert {name: getattr(config, name) for name in tutorial if name != "noise_dim"} == \
-        {name: value for name, value in tutorial.items() if name != "noise_dim"}
+    assert {name: getattr(config, name) for name in tutorial if name != "noise_dim"} == {
+        name: value for name, value in tutorial.items() if name != "noise_dim"
+    }
 
 
 def test_the_cgan_tutorial_preset_is_the_tutorials_recipe():
     config = make_config("cgan", preset="tutorial")
-    assert (config.epochs, config.batch_size, config.g_lr, config.d_lr, config.beta_1, config.beta_2,
-            config.noise_dim, config.loss, config.spectral_norm, config.d_steps, config.lr_decay,
-            config.mismatched_labels, config.mismatch_temperature, config.dropout, config.penalty) == \
-        (150, 256, 2e-4, 2e-4, 0.9, 0.999, 100, "ns", False, 1, False, False, 0.0, 0.5, "none")
+    assert (
+        config.epochs,
+        config.batch_size,
+        config.g_lr,
+        config.d_lr,
+        config.beta_1,
+        config.beta_2,
+        config.noise_dim,
+        config.loss,
+        config.spectral_norm,
+        config.d_steps,
+        config.lr_decay,
+        config.mismatched_labels,
+        config.mismatch_temperature,
+        config.dropout,
+        config.penalty,
+    ) == (150, 256, 2e-4, 2e-4, 0.9, 0.999, 100, "ns", False, 1, False, False, 0.0, 0.5, "none")
 
 
 def test_lr_sets_both_rates_and_separate_rates_win():
@@ -71,44 +114,50 @@ def test_config_json_round_trip(tmp_path):
     assert Config.load(tmp_path / "config.json") == config
 
 
-@pytest.mark.parametrize("options,message", [
-    (dict(epochs=0), "epochs must be a positive integer, got 0"),
-    (dict(batch_size=2.5), "batch_size must be a positive integer, got 2.5"),
-    (dict(lr=-1.0), "g_lr must be positive, got -1.0"),
-    (dict(beta_1=1.0), r"beta_1 must lie in \[0, 1\), got 1.0"),
-    (dict(ema_decay=1.0), r"ema_decay must lie in \[0, 1\), got 1.0"),
-    (dict(ema_decay=-0.5), r"ema_decay must lie in \[0, 1\), got -0.5"),
-    (dict(loss="wgan2"), "unknown loss 'wgan2'; valid choices: hinge, lsgan, minimax, ns, wgan"),
-    (dict(penalty_weight=5.0), "penalty_weight=5.0 needs a penalty; valid choices: wgan-gp, dragan, r1"),
-    (dict(clip=0.01, penalty="wgan-gp"), "clip=0.01 and penalty=wgan-gp both constrain"),
-    (dict(clip=-1.0), "clip must be positive, got -1.0"),
-    (dict(d_steps=0), "d_steps must be a positive integer, got 0"),
-    (dict(preset="paper"), "unknown preset 'paper'; valid choices: default, tutorial"),
-    (dict(run_name="a/b"), "run_name must be a plain directory name, got 'a/b'"),
-    (dict(features="inceptionv4"), "unknown features 'inceptionv4'; valid choices: classifier, inception"),
-    (dict(eval_every=-1), "eval_every must be zero or a positive integer, got -1"),
-    (dict(eval_samples=5), "eval_samples must be an integer of at least 10, got 5"),
-    (dict(final_eval_samples=3), "final_eval_samples must be 0 or at least 10, got 3"),
-    (dict(mismatched_labels=True), "mismatched_labels=True is an option of cgan, not of gan"),
-    (dict(dropout=0.2), "dropout=0.2 is an option of cgan, not of gan"),
-    (dict(mismatch_temperature=0.1), "mismatch_temperature=0.1 is an option of cgan, not of gan"),
-    (dict(class_weight=2.0), "class_weight=2.0 is an option of acgan, not of gan"),
-    (dict(info_weight=0.5), "info_weight=0.5 is an option of infogan, not of gan"),
-    (dict(continuous_weight=0.1), "continuous_weight=0.1 is an option of infogan, not of gan"),
-    (dict(num_categorical=5), "num_categorical=5 is an option of infogan, not of gan"),
-    (dict(num_continuous=3), "num_continuous=3 is an option of infogan, not of gan"),
-])
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        (dict(epochs=0), "epochs must be a positive integer, got 0"),
+        (dict(batch_size=2.5), "batch_size must be a positive integer, got 2.5"),
+        (dict(lr=-1.0), "g_lr must be positive, got -1.0"),
+        (dict(beta_1=1.0), r"beta_1 must lie in \[0, 1\), got 1.0"),
+        (dict(ema_decay=1.0), r"ema_decay must lie in \[0, 1\), got 1.0"),
+        (dict(ema_decay=-0.5), r"ema_decay must lie in \[0, 1\), got -0.5"),
+        (dict(loss="wgan2"), "unknown loss 'wgan2'; valid choices: hinge, lsgan, minimax, ns, wgan"),
+        (dict(penalty_weight=5.0), "penalty_weight=5.0 needs a penalty; valid choices: wgan-gp, dragan, r1"),
+        (dict(clip=0.01, penalty="wgan-gp"), "clip=0.01 and penalty=wgan-gp both constrain"),
+        (dict(clip=-1.0), "clip must be positive, got -1.0"),
+        (dict(d_steps=0), "d_steps must be a positive integer, got 0"),
+        (dict(preset="paper"), "unknown preset 'paper'; valid choices: default, tutorial"),
+        (dict(run_name="a/b"), "run_name must be a plain directory name, got 'a/b'"),
+        (dict(features="inceptionv4"), "unknown features 'inceptionv4'; valid choices: classifier, inception"),
+        (dict(eval_every=-1), "eval_every must be zero or a positive integer, got -1"),
+        (dict(eval_samples=5), "eval_samples must be an integer of at least 10, got 5"),
+        (dict(final_eval_samples=3), "final_eval_samples must be 0 or at least 10, got 3"),
+        (dict(mismatched_labels=True), "mismatched_labels=True is an option of cgan, not of gan"),
+        (dict(dropout=0.2), "dropout=0.2 is an option of cgan, not of gan"),
+        (dict(mismatch_temperature=0.1), "mismatch_temperature=0.1 is an option of cgan, not of gan"),
+        (dict(class_weight=2.0), "class_weight=2.0 is an option of acgan, not of gan"),
+        (dict(info_weight=0.5), "info_weight=0.5 is an option of infogan, not of gan"),
+        (dict(continuous_weight=0.1), "continuous_weight=0.1 is an option of infogan, not of gan"),
+        (dict(num_categorical=5), "num_categorical=5 is an option of infogan, not of gan"),
+        (dict(num_continuous=3), "num_continuous=3 is an option of infogan, not of gan"),
+    ],
+)
 def test_invalid_values_are_named(options, message):
     with pytest.raises(UserError, match=message):
         make_config("gan", **options)
 
 
-@pytest.mark.parametrize("model,options", [
-    ("cgan", dict(dropout=0.2, mismatched_labels=False)),
-    ("cgan", dict(mismatched_labels=True, mismatch_temperature=0.5)),
-    ("acgan", dict(class_weight=2.0)),
-    ("infogan", dict(info_weight=0.5, continuous_weight=0.1, num_categorical=5, num_continuous=3)),
-])
+@pytest.mark.parametrize(
+    "model,options",
+    [
+        ("cgan", dict(dropout=0.2, mismatched_labels=False)),
+        ("cgan", dict(mismatched_labels=True, mismatch_temperature=0.5)),
+        ("acgan", dict(class_weight=2.0)),
+        ("infogan", dict(info_weight=0.5, continuous_weight=0.1, num_categorical=5, num_continuous=3)),
+    ],
+)
 def test_model_options_are_taken_by_their_model(model, options):
     config = make_config(model, **options)
     assert {name: getattr(config, name) for name in options} == options
@@ -127,13 +176,16 @@ def test_cgan_mismatch_temperature_needs_mismatched_labels_and_no_sign():
     assert make_config("cgan", mismatched_labels=False).mismatch_temperature == 0.0  # not the preset's 0.05
 
 
-@pytest.mark.parametrize("edit,message", [
-    (lambda c: c.update(epochs="ten"), "config.json: epochs must be a positive integer, got 'ten'"),
-    (lambda c: c.update(model="vae"), "unknown model 'vae'; valid choices: acgan, cgan, dcgan, gan, infogan"),
-    (lambda c: c.update(preset="paper"), "config.json: unknown preset 'paper'; valid choices: default, tutorial"),
-    (lambda c: c.update(colour=True), r"config.json: unknown entries \['colour'\]"),
-    (lambda c: c.pop("seed"), "config.json: .*missing 1 required .*'seed'"),
-])
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        (lambda c: c.update(epochs="ten"), "config.json: epochs must be a positive integer, got 'ten'"),
+        (lambda c: c.update(model="vae"), "unknown model 'vae'; valid choices: acgan, cgan, dcgan, gan, infogan"),
+        (lambda c: c.update(preset="paper"), "config.json: unknown preset 'paper'; valid choices: default, tutorial"),
+        (lambda c: c.update(colour=True), r"config.json: unknown entries \['colour'\]"),
+        (lambda c: c.pop("seed"), "config.json: .*missing 1 required .*'seed'"),
+    ],
+)
 def test_hand_edited_config_json_is_refused_clearly(tmp_path, edit, message):
     values = json.loads(json.dumps(with_data_shape(make_config("gan", seed=1)).__dict__))
     edit(values)
@@ -207,7 +259,10 @@ def test_help_shows_each_presets_values_by_model():
 
 def test_the_flags_reference_in_docs_is_generated_from_the_declarations():
     reference = (ROOT / "docs" / "flags.md").read_text()
-    assert reference == options.reference(config_lib.FIELDS.values()), \
+    assert reference == options.reference(config_lib.FIELDS.values()), (
         "regenerate: python -m tfganzoo.config > docs/flags.md"
-    assert "| `--batch_size` (`--BATCH_SIZE`) | int | presets: default: 64 (gan 32); tutorial: 64 (cgan 256) |" \
+    )
+    assert (
+        "| `--batch_size` (`--BATCH_SIZE`) | int | presets: default: 64 (gan 32); tutorial: 64 (cgan 256) |"
         in reference
+    )

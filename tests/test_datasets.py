@@ -47,12 +47,15 @@ def _copy_with(tmp_path, tiny_idx_dir, name, content):
     return tmp_path
 
 
-@pytest.mark.parametrize("name,make_content,message", [
-    ("train-images-idx3-ubyte.gz", lambda good: good[: len(good) // 2], "cannot read .*train-images"),
-    ("train-images-idx3-ubyte.gz", lambda good: b"not gzip at all", "cannot read .*train-images"),
-    ("train-labels-idx1-ubyte.gz", lambda good: gzip.compress(b"\x00\x00\x0c\x01abcd"), "bad magic number"),
-    ("train-labels-idx1-ubyte.gz", lambda good: gzip.compress(gzip.decompress(good)[:-5]), "corrupt or truncated"),
-])
+@pytest.mark.parametrize(
+    "name,make_content,message",
+    [
+        ("train-images-idx3-ubyte.gz", lambda good: good[: len(good) // 2], "cannot read .*train-images"),
+        ("train-images-idx3-ubyte.gz", lambda good: b"not gzip at all", "cannot read .*train-images"),
+        ("train-labels-idx1-ubyte.gz", lambda good: gzip.compress(b"\x00\x00\x0c\x01abcd"), "bad magic number"),
+        ("train-labels-idx1-ubyte.gz", lambda good: gzip.compress(gzip.decompress(good)[:-5]), "corrupt or truncated"),
+    ],
+)
 def test_corrupt_files_are_refused_with_the_file_named(tmp_path, tiny_idx_dir, name, make_content, message):
     directory = _copy_with(tmp_path, tiny_idx_dir, name, make_content((tiny_idx_dir / name).read_bytes()))
     with pytest.raises(UserError, match=message):
@@ -135,7 +138,7 @@ def test_folder_with_class_subdirectories(tmp_path):
     batches = list(datasets.train_pipeline(data, batch_size=5, seed=0).take(1).as_numpy_iterator())
     images, labels = batches[0]
     assert images.shape == (5, 16, 16, 3) and sorted(labels) == [0, 0, 1, 1, 1]
-    for image, label in zip(images, labels):  # blue is class 0, red class 1; JPEG is only near-exact
+    for image, label in zip(images, labels, strict=True):  # blue is class 0, red class 1; JPEG is only near-exact
         np.testing.assert_allclose(image.mean(axis=(0, 1)), [-1, -1, 1] if label == 0 else [1, -1, -1], atol=0.05)
 
 
@@ -153,11 +156,14 @@ def test_undecodable_image_is_skipped_not_fatal(tmp_path):
     assert len(epoch) == 4
 
 
-@pytest.mark.parametrize("layout,message", [
-    ("mixed", "mixes images with class sub-directories"),
-    ("empty", "holds no .png/.jpg/.jpeg images"),
-    ("missing", "is not a directory"),
-])
+@pytest.mark.parametrize(
+    "layout,message",
+    [
+        ("mixed", "mixes images with class sub-directories"),
+        ("empty", "holds no .png/.jpg/.jpeg images"),
+        ("missing", "is not a directory"),
+    ],
+)
 def test_bad_folders_are_refused(tmp_path, layout, message):
     if layout == "mixed":
         write_pictures(tmp_path / "a", (0, 0, 0), 1)

@@ -56,29 +56,45 @@ np.savez(output, **{name: np.asarray(value) for name, value in runs.items()})
 """
 
 
-@pytest.mark.parametrize("model,options", [
-    ("dcgan", {}),  # batch norm, synchronised across replicas
-    # labels, mismatched pairs drawn by label_scores, which must see the global batch's pairs (no dropout:
-    # its masks are not drawn as one device draws them)
-    ("cgan", {"mismatched_labels": True, "mismatch_temperature": 0.1, "dropout": 0.0}),
-])
+@pytest.mark.parametrize(
+    "model,options",
+    [
+        ("dcgan", {}),  # batch norm, synchronised across replicas
+        # labels, mismatched pairs drawn by label_scores, which must see the global batch's pairs (no dropout:
+        # its masks are not drawn as one device draws them)
+        ("cgan", {"mismatched_labels": True, "mismatch_temperature": 0.1, "dropout": 0.0}),
+    ],
+)
 def test_mirrored_on_two_devices_trains_like_one_device(model, options, tmp_path):
     output = tmp_path / "runs.npz"
-    result = subprocess.run([sys.executable, "-c", COMPARE_STRATEGIES, model, json.dumps(options), str(output)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    result = subprocess.run(
+        [sys.executable, "-c", COMPARE_STRATEGIES, model, json.dumps(options), str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
     assert result.returncode == 0, result.stderr
     runs = dict(np.load(output))
-    assert [int(runs.pop(f"{p} {s} replicas")) for p in ("float32", "float64") for s in ("default", "mirrored")] \
-        == [1, 2, 1, 2]
-    one_device = {name.removeprefix("float64 default "): value for name, value in runs.items()
-                  if name.startswith("float64 default ")}
+    assert [int(runs.pop(f"{p} {s} replicas")) for p in ("float32", "float64") for s in ("default", "mirrored")] == [
+        1,
+        2,
+        1,
+        2,
+    ]
+    one_device = {
+        name.removeprefix("float64 default "): value
+        for name, value in runs.items()
+        if name.startswith("float64 default ")
+    }
     assert len(one_device) > 20 and "Dis_loss" in one_device
     for name, value in one_device.items():  # every loss of every step, and every variable after the last
         assert_same_computation(runs[f"float64 mirrored {name}"], value, name)
     for name in ("Real_P", "Fake_P", "Dis_loss"):  # the first step's forward values, before any update
-        np.testing.assert_allclose(runs[f"float32 mirrored {name}"], runs[f"float32 default {name}"],
-                                   **FIRST_STEP_FLOAT32, err_msg=name)
+        np.testing.assert_allclose(
+            runs[f"float32 mirrored {name}"], runs[f"float32 default {name}"], **FIRST_STEP_FLOAT32, err_msg=name
+        )
 
 
 def free_port():
@@ -89,15 +105,25 @@ def free_port():
 
 def test_two_workers_train_one_run_written_by_the_chief(tiny_idx_dir, tmp_path):
     workers = [f"localhost:{free_port()}" for _ in range(2)]
-    args = [sys.executable, str(ROOT / "train.py"), "--model=gan", "--strategy=multi_worker",
-            f"--data_path={tiny_idx_dir}", f"--log_dir={tmp_path}", "--epochs=1", "--batch_size=16", "--seed=1",
-            "--final_eval_samples=0"]
+    args = [
+        sys.executable,
+        str(ROOT / "train.py"),
+        "--model=gan",
+        "--strategy=multi_worker",
+        f"--data_path={tiny_idx_dir}",
+        f"--log_dir={tmp_path}",
+        "--epochs=1",
+        "--batch_size=16",
+        "--seed=1",
+        "--final_eval_samples=0",
+    ]
     processes = []
     for index in range(2):
         tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_CONFIG": json.dumps(tf_config)}
-        processes.append(subprocess.Popen(args, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE))
+        processes.append(
+            subprocess.Popen(args, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        )
     outputs = [process.communicate(timeout=300) for process in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs[0][1][-3000:] + outputs[1][1][-3000:]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gan-mnist"]  # one set of logs, the chief's

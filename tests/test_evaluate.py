@@ -18,12 +18,24 @@ SCORES = ["fid", "kid", "kid_stderr", "precision", "recall", "classifier_score",
 
 
 def test_evaluate_reports_every_score_and_the_classifier_identity(tiny_idx_dir, tmp_path):
-    result = run_script("train.py", "--model=infogan", f"--data_path={tiny_idx_dir}", "--epochs=1", "--batch_size=16",
-                        f"--log_dir={tmp_path}", "--seed=1", "--final_eval_samples=0")
+    result = run_script(
+        "train.py",
+        "--model=infogan",
+        f"--data_path={tiny_idx_dir}",
+        "--epochs=1",
+        "--batch_size=16",
+        f"--log_dir={tmp_path}",
+        "--seed=1",
+        "--final_eval_samples=0",
+    )
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "infogan-mnist" / "metrics.json").exists()
-    args = [f"--run_dir={tmp_path / 'infogan-mnist'}", "--num_samples=40", f"--classifier_dir={tmp_path / 'clf'}",
-            f"--output={tmp_path / 'metrics.json'}"]
+    args = [
+        f"--run_dir={tmp_path / 'infogan-mnist'}",
+        "--num_samples=40",
+        f"--classifier_dir={tmp_path / 'clf'}",
+        f"--output={tmp_path / 'metrics.json'}",
+    ]
     result = run_script("evaluate.py", *args)
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "metrics.json").read_text())
@@ -35,8 +47,9 @@ def test_evaluate_reports_every_score_and_the_classifier_identity(tiny_idx_dir, 
     assert identity["reference"] == "test split, 20 images"
     assert identity["weights_sha256"] in result.stdout
     # The second run reuses the cached classifier: the same identity and scores.
-    result = run_script("evaluate.py", *args[:-1], f"--output={tmp_path / 'again.json'}", "--by_class",
-                        "--code_effects")
+    result = run_script(
+        "evaluate.py", *args[:-1], f"--output={tmp_path / 'again.json'}", "--by_class", "--code_effects"
+    )
     assert result.returncode == 0, result.stderr
     again = json.loads((tmp_path / "again.json").read_text())
     effects = {name: again["scores"].pop(name) for name in ("continuous_effect_0", "continuous_effect_1")}
@@ -53,9 +66,18 @@ def test_evaluate_reports_every_score_and_the_classifier_identity(tiny_idx_dir, 
 @pytest.fixture(scope="module")
 def evaluated_run(tmp_path_factory, tiny_idx_dir):
     log_dir = tmp_path_factory.mktemp("logs")
-    result = run_script("train.py", "--model=cgan", f"--data_path={tiny_idx_dir}", "--epochs=3", "--batch_size=16",
-                        f"--log_dir={log_dir}", "--seed=2", "--eval_every=1", "--eval_samples=30",
-                        "--final_eval_samples=50")
+    result = run_script(
+        "train.py",
+        "--model=cgan",
+        f"--data_path={tiny_idx_dir}",
+        "--epochs=3",
+        "--batch_size=16",
+        f"--log_dir={log_dir}",
+        "--seed=2",
+        "--eval_every=1",
+        "--eval_samples=30",
+        "--final_eval_samples=50",
+    )
     assert result.returncode == 0, result.stderr
     return log_dir / "cgan-mnist", result.stdout
 
@@ -85,8 +107,14 @@ def test_final_evaluation_equals_evaluate_py_on_the_final_weights(evaluated_run,
     final = json.loads((run_dir / "metrics.json").read_text())
     assert final["num_samples"] == 50 and list(final["scores"]) == SCORES + ["label_accuracy"]
     assert "Evaluation after training (50 samples, written to metrics.json):" in stdout
-    result = run_script("evaluate.py", f"--run_dir={run_dir}", "--num_samples=50", f"--output={tmp_path / 'm.json'}",
-                        "--by_class", "--real")
+    result = run_script(
+        "evaluate.py",
+        f"--run_dir={run_dir}",
+        "--num_samples=50",
+        f"--output={tmp_path / 'm.json'}",
+        "--by_class",
+        "--real",
+    )
     assert result.returncode == 0, result.stderr
     again = json.loads((tmp_path / "m.json").read_text())
     assert again["features"] == final["features"]
@@ -100,8 +128,9 @@ def test_final_evaluation_equals_evaluate_py_on_the_final_weights(evaluated_run,
     assert all(0 <= row["real_accuracy"] <= 1 and row["instead"] != row["name"] for row in rows)
     assert "most often instead" in result.stdout
     result = run_script("evaluate.py", f"--run_dir={run_dir}", "--code_effects")
-    assert one_line_error(result) == ["evaluate.py: error: code effects need latent codes, which only infogan runs "
-                                      "have; this run is ConditionalGAN"]
+    assert one_line_error(result) == [
+        "evaluate.py: error: code effects need latent codes, which only infogan runs have; this run is ConditionalGAN"
+    ]
 
 
 def test_accuracy_by_class_is_refused_where_it_means_nothing():
@@ -125,16 +154,26 @@ def test_a_folder_is_scored_against_its_own_images(tmp_path):
 
     write_pictures(tmp_path / "pictures" / "red", (220, 30, 30), 6)
     write_pictures(tmp_path / "pictures" / "blue", (30, 30, 220), 6)
-    result = run_script("train.py", "--model=gan", "--dataset=folder", f"--data_path={tmp_path / 'pictures'}",
-                        "--image_size=16", "--epochs=1", "--batch_size=4", f"--log_dir={tmp_path}",
-                        "--final_eval_samples=20")
+    result = run_script(
+        "train.py",
+        "--model=gan",
+        "--dataset=folder",
+        f"--data_path={tmp_path / 'pictures'}",
+        "--image_size=16",
+        "--epochs=1",
+        "--batch_size=4",
+        f"--log_dir={tmp_path}",
+        "--final_eval_samples=20",
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "gan-folder" / "metrics.json").read_text())
     assert report["features"]["reference"] == "train split, 12 images"
     result = run_script("evaluate.py", f"--run_dir={tmp_path / 'gan-folder'}", "--num_samples=12", "--real")
-    assert one_line_error(result) == ["evaluate.py: error: real training images cannot be scored against the "
-                                      "reference: it is the training images themselves (this dataset has no test "
-                                      "split)"]
+    assert one_line_error(result) == [
+        "evaluate.py: error: real training images cannot be scored against the "
+        "reference: it is the training images themselves (this dataset has no test "
+        "split)"
+    ]
 
 
 def test_real_images_scored_against_themselves_are_a_perfect_generator(tmp_path):
@@ -157,12 +196,20 @@ def test_unlabelled_data_skips_the_default_evaluation_and_refuses_eval_every(tmp
     from test_datasets import write_pictures
 
     write_pictures(tmp_path / "faces", (200, 160, 120), 8)
-    args = ["--model=gan", "--dataset=folder", f"--data_path={tmp_path / 'faces'}", "--image_size=16", "--epochs=1",
-            "--batch_size=4", f"--log_dir={tmp_path}/logs"]
+    args = [
+        "--model=gan",
+        "--dataset=folder",
+        f"--data_path={tmp_path / 'faces'}",
+        "--image_size=16",
+        "--epochs=1",
+        "--batch_size=4",
+        f"--log_dir={tmp_path}/logs",
+    ]
     result = run_script("train.py", *args, "--eval_every=1")
     assert one_line_error(result) == [
         "train.py: error: --eval_every=1: cannot evaluate: the evaluation classifier needs labelled data and folder "
-        "has 1 class; use --features=inception"]
+        "has 1 class; use --features=inception"
+    ]
     assert not (tmp_path / "logs").exists()
     result = run_script("train.py", *args)
     assert result.returncode == 0, result.stderr
@@ -185,6 +232,9 @@ def test_unloadable_inception_weights_are_a_clear_error(tmp_path):
     from tfganzoo.inception import InceptionFeatures
 
     (tmp_path / "broken.h5").write_bytes(b"not an h5 file")
-    with pytest.raises(UserError, match=r"cannot load the InceptionV3 ImageNet weights .*"
-                                        r"inception_v3_weights_tf_dim_ordering_tf_kernels.h5 into ~/.keras/models/"):
+    with pytest.raises(
+        UserError,
+        match=r"cannot load the InceptionV3 ImageNet weights .*"
+        r"inception_v3_weights_tf_dim_ordering_tf_kernels.h5 into ~/.keras/models/",
+    ):
         InceptionFeatures(weights=str(tmp_path / "broken.h5"))

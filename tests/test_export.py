@@ -34,9 +34,20 @@ def test_savedmodel_in_a_fresh_process_returns_the_keras_images(tmp_path, name):
 
     feed = dict(latent, **({"label": labels} if labels is not None else {}))
     np.savez(tmp_path / "inputs.npz", **feed)
-    result = subprocess.run([sys.executable, "-c", LOAD_AND_RUN, str(tmp_path / "exported"),
-                             str(tmp_path / "inputs.npz"), str(tmp_path / "out.npy")],
-                            capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            LOAD_AND_RUN,
+            str(tmp_path / "exported"),
+            str(tmp_path / "inputs.npz"),
+            str(tmp_path / "out.npy"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, atol=1e-5)
 

@@ -52,8 +52,10 @@ def test_acgan_class_loss_by_hand():
 
 
 def test_infogan_mutual_information_loss_by_hand():
-    q = {"code_logits": np.array([[1.0, 0.0], [0.0, 3.0]], np.float32),
-         "code_mean": np.array([[0.5, 0.0], [-1.0, 0.2]], np.float32)}
+    q = {
+        "code_logits": np.array([[1.0, 0.0], [0.0, 3.0]], np.float32),
+        "code_mean": np.array([[0.5, 0.0], [-1.0, 0.2]], np.float32),
+    }
     categorical = np.array([0, 0])
     continuous = np.array([[0.5, 1.0], [0.0, 0.2]], np.float32)
     # cross-entropy: -log softmax([1, 0])[0] = log(1 + e^-1) = 0.313262; -log softmax([0, 3])[0] = 3.048587
@@ -71,22 +73,27 @@ def test_infogan_loss_is_smallest_when_q_recovers_the_codes():
     codes = np.array([[0.3, -0.7]], np.float32)
     exact = {"code_logits": np.array([[8.0, -8.0]], np.float32), "code_mean": codes}
     wrong = {**exact, "code_logits": np.array([[-8.0, 8.0]], np.float32), "code_mean": -codes}
-    assert float(losses.infogan_mutual_information_loss(exact, np.array([0]), codes)) < \
-        float(losses.infogan_mutual_information_loss(wrong, np.array([0]), codes))
+    assert float(losses.infogan_mutual_information_loss(exact, np.array([0]), codes)) < float(
+        losses.infogan_mutual_information_loss(wrong, np.array([0]), codes)
+    )
 
 
 # ----- the other losses, on the same logits: REAL = [2, -1], FAKE = [0.5, -3] -----
 
-@pytest.mark.parametrize("name,generator,discriminator", [
-    # minimax G: -mean(log(1 + e^0.5), log(1 + e^-3)) = -mean(0.974077, 0.048587); D as ns.
-    ("minimax", -0.511332, 1.231427),
-    # wgan G: -mean(0.5, -3) = 1.25; D: mean(fake) - mean(real) = -1.25 - 0.5.
-    ("wgan", 1.25, -1.75),
-    # hinge D: mean(max(0, 1 - 2), max(0, 1 + 1)) + mean(max(0, 1.5), max(0, -2)) = 1 + 0.75; G as wgan.
-    ("hinge", 1.25, 1.75),
-    # lsgan G: 0.5 mean(0.5^2, 4^2) = 4.0625; D: 0.5 mean(1^2, 2^2) + 0.5 mean(0.5^2, 3^2) = 1.25 + 2.3125.
-    ("lsgan", 4.0625, 3.5625),
-])
+
+@pytest.mark.parametrize(
+    "name,generator,discriminator",
+    [
+        # minimax G: -mean(log(1 + e^0.5), log(1 + e^-3)) = -mean(0.974077, 0.048587); D as ns.
+        ("minimax", -0.511332, 1.231427),
+        # wgan G: -mean(0.5, -3) = 1.25; D: mean(fake) - mean(real) = -1.25 - 0.5.
+        ("wgan", 1.25, -1.75),
+        # hinge D: mean(max(0, 1 - 2), max(0, 1 + 1)) + mean(max(0, 1.5), max(0, -2)) = 1 + 0.75; G as wgan.
+        ("hinge", 1.25, 1.75),
+        # lsgan G: 0.5 mean(0.5^2, 4^2) = 4.0625; D: 0.5 mean(1^2, 2^2) + 0.5 mean(0.5^2, 3^2) = 1.25 + 2.3125.
+        ("lsgan", 4.0625, 3.5625),
+    ],
+)
 def test_every_loss_pair_by_hand(name, generator, discriminator):
     pair = losses.get_loss(name)
     assert float(pair.generator(FAKE_LOGITS)) == pytest.approx(generator, abs=1e-5)
@@ -112,11 +119,14 @@ def penalty_inputs():
     return [tf.constant(rng.normal(size=(3, 4, 4, 1)).astype(np.float32)) for _ in range(2)]
 
 
-@pytest.mark.parametrize("name,expected", [
-    ("wgan-gp", (W_NORM - 1) ** 2),  # (||w|| - 1)^2 wherever the interpolate falls
-    ("dragan", (W_NORM - 1) ** 2),
-    ("r1", 0.5 * W_NORM ** 2),
-])
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("wgan-gp", (W_NORM - 1) ** 2),  # (||w|| - 1)^2 wherever the interpolate falls
+        ("dragan", (W_NORM - 1) ** 2),
+        ("r1", 0.5 * W_NORM**2),
+    ],
+)
 def test_gradient_penalties_of_a_linear_critic(name, expected):
     real, fake = penalty_inputs()
     value = losses.get_penalty(name).function(linear_critic, real, fake, keras.random.SeedGenerator(0))
@@ -126,8 +136,9 @@ def test_gradient_penalties_of_a_linear_critic(name, expected):
 def test_wgan_gp_draws_one_interpolation_weight_per_example_in_0_1():
     # C(x) = sum(x^2) / 2 has gradient x: the norm at x_hat tells where between fake and real it fell.
     real = tf.ones((64, 2, 2, 1))  # and fake = 0, so x_hat = e * real
-    norms = losses.gradient_norms(lambda x: 0.5 * tf.reduce_sum(tf.square(x), axis=[1, 2, 3]),
-                                  losses._per_example_uniform(real, 0) * real)
+    norms = losses.gradient_norms(
+        lambda x: 0.5 * tf.reduce_sum(tf.square(x), axis=[1, 2, 3]), losses._per_example_uniform(real, 0) * real
+    )
     e = np.asarray(norms) / 2  # ||e * ones(4)|| = 2e
     assert 0 <= e.min() and e.max() <= 1 and e.std() > 0.1
 

@@ -35,8 +35,10 @@ def test_two_samples_of_one_distribution_score_near_zero_fid_and_near_one_precis
 
 
 def test_kid_is_unbiased_for_one_distribution_and_positive_for_two():
-    means = [metrics.kid(gaussian(400, seed=s), gaussian(400, seed=100 + s), subsets=5, subset_size=200)[0]
-             for s in range(20)]
+    means = [
+        metrics.kid(gaussian(400, seed=s), gaussian(400, seed=100 + s), subsets=5, subset_size=200)[0]
+        for s in range(20)
+    ]
     assert abs(np.mean(means)) < 3 * np.std(means) / np.sqrt(len(means))
     shifted, error = metrics.kid(gaussian(400, seed=1), gaussian(400, mean=1.0, seed=2), subsets=5, subset_size=200)
     assert shifted > 10 * error > 0

@@ -22,10 +22,16 @@ def build(name, image_shape=(28, 28, 1), num_classes=10, **options):
     return models.build_gan(config_for(name, image_shape, num_classes, **options))
 
 
-@pytest.mark.parametrize("name,image_shape,num_classes", [
-    (name, shape, classes) for name in sorted(models.MODELS) for shape, classes in SHAPES
-    # (16, 12, 3) is no DCGAN shape: test_conv_models_refuse_shapes_they_cannot_build covers the refusal
-    if not (name in CONV_MODELS and shape == (16, 12, 3))])
+@pytest.mark.parametrize(
+    "name,image_shape,num_classes",
+    [
+        (name, shape, classes)
+        for name in sorted(models.MODELS)
+        for shape, classes in SHAPES
+        # (16, 12, 3) is no DCGAN shape: test_conv_models_refuse_shapes_they_cannot_build covers the refusal
+        if not (name in CONV_MODELS and shape == (16, 12, 3))
+    ],
+)
 def test_networks_follow_the_data_shape(name, image_shape, num_classes):
     gan = build(name, image_shape, num_classes, noise_dim=8)
     latent = gan.fixed_latent(5, seed=0)
@@ -56,17 +62,33 @@ def test_auxiliary_heads_have_the_right_shapes():
 
 def test_dcgan_follows_the_pytorch_tutorial_at_28x28_and_classic_dcgan_at_64x64():
     small = build("dcgan", preset="tutorial")  # the default wraps the discriminator's layers in spectral norm
-    kinds = lambda m: [(type(x).__name__, getattr(x, "filters", getattr(x, "units", None)))  # noqa: E731
-                       for x in m.layers if type(x).__name__ in ("Dense", "Conv2D", "Conv2DTranspose")]
+
+    def kinds(network):
+        return [
+            (type(x).__name__, getattr(x, "filters", getattr(x, "units", None)))
+            for x in network.layers
+            if type(x).__name__ in ("Dense", "Conv2D", "Conv2DTranspose")
+        ]
+
     assert kinds(small.generator) == [("Dense", 784), ("Conv2DTranspose", 32), ("Conv2DTranspose", 1)]
     assert kinds(small.discriminator) == [("Conv2D", 32), ("Conv2D", 16), ("Dense", 784), ("Dense", 1)]
     bn = lambda m: sum(type(x).__name__ == "BatchNormalization" for x in m.layers)  # noqa: E731
     assert (bn(small.generator), bn(small.discriminator)) == (2, 2)  # none at G's output or D's input
     classic = build("dcgan", (64, 64, 3), preset="tutorial")
-    assert kinds(classic.generator) == [("Dense", 8192), ("Conv2DTranspose", 256), ("Conv2DTranspose", 128),
-                                        ("Conv2DTranspose", 64), ("Conv2DTranspose", 3)]
-    assert kinds(classic.discriminator) == [("Conv2D", 64), ("Conv2D", 128), ("Conv2D", 256), ("Conv2D", 512),
-                                            ("Dense", 1)]
+    assert kinds(classic.generator) == [
+        ("Dense", 8192),
+        ("Conv2DTranspose", 256),
+        ("Conv2DTranspose", 128),
+        ("Conv2DTranspose", 64),
+        ("Conv2DTranspose", 3),
+    ]
+    assert kinds(classic.discriminator) == [
+        ("Conv2D", 64),
+        ("Conv2D", 128),
+        ("Conv2D", 256),
+        ("Conv2D", 512),
+        ("Dense", 1),
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(models.MODELS))

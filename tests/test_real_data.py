@@ -15,8 +15,10 @@ from conftest import run_script
 from tfganzoo import datasets
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
-pytestmark = pytest.mark.skipif(not FASHION_DIR.is_dir() and not os.environ.get("CI"),
-                                reason="apt-get install dataset-fashion-mnist to run the real-data tests")
+pytestmark = pytest.mark.skipif(
+    not FASHION_DIR.is_dir() and not os.environ.get("CI"),
+    reason="apt-get install dataset-fashion-mnist to run the real-data tests",
+)
 
 
 def test_fashion_mnist_is_found_locally_and_complete():
@@ -30,16 +32,29 @@ def test_fashion_mnist_is_found_locally_and_complete():
 
 @pytest.mark.slow
 def test_cgan_trains_briefly_on_real_fashion_mnist(tmp_path):
-    result = run_script("train.py", "--model=cgan", "--preset=tutorial", "--dataset=fashion_mnist", "--epochs=2",
-                        "--steps_per_epoch=25", "--seed=0", f"--log_dir={tmp_path}")
+    result = run_script(
+        "train.py",
+        "--model=cgan",
+        "--preset=tutorial",
+        "--dataset=fashion_mnist",
+        "--epochs=2",
+        "--steps_per_epoch=25",
+        "--seed=0",
+        f"--log_dir={tmp_path}",
+    )
     assert result.returncode == 0, result.stderr
     with open(tmp_path / "cgan-fashion_mnist" / "loss.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [row["epoch"] for row in rows] == ["1", "2"]
     # After a few dozen steps the discriminator already tells real from generated images apart.
     assert all(float(row["Real_P"]) > float(row["Fake_P"]) + 0.1 for row in rows), rows
-    result = run_script("sample.py", f"--run_dir={tmp_path / 'cgan-fashion_mnist'}", "--num=10", "--label=9",
-                        f"--output={tmp_path / 'boots.npz'}")
+    result = run_script(
+        "sample.py",
+        f"--run_dir={tmp_path / 'cgan-fashion_mnist'}",
+        "--num=10",
+        "--label=9",
+        f"--output={tmp_path / 'boots.npz'}",
+    )
     assert result.returncode == 0, result.stderr
     samples = np.load(tmp_path / "boots.npz")
     assert samples["images"].shape == (10, 28, 28, 1) and set(samples["labels"]) == {9}

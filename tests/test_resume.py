@@ -6,8 +6,8 @@ it; no sleeps that race.
 """
 
 import csv
-import re
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -33,9 +33,21 @@ FAULTY_TRAIN = ROOT / "tests" / "faulty_train.py"
 def train_args(data_dir, log_dir, *extra):
     # dcgan: batch norm statistics, two Adam states, the learning-rate decay, the generator's weight average
     # and the noise stream must all come back on resume.
-    return ["--model=dcgan", f"--data_path={data_dir}", f"--log_dir={log_dir}", f"--epochs={EPOCHS}",
-            "--batch_size=16", "--seed=7", "--lr_decay", "--ema_decay=0.9", "--eval_every=1", "--eval_samples=10",
-            "--final_eval_samples=0", "--steps_per_execution=1", *extra]  # checkpoints and signals at every step
+    return [
+        "--model=dcgan",
+        f"--data_path={data_dir}",
+        f"--log_dir={log_dir}",
+        f"--epochs={EPOCHS}",
+        "--batch_size=16",
+        "--seed=7",
+        "--lr_decay",
+        "--ema_decay=0.9",
+        "--eval_every=1",
+        "--eval_samples=10",
+        "--final_eval_samples=0",
+        "--steps_per_execution=1",
+        *extra,
+    ]  # checkpoints and signals at every step
 
 
 def rows(path):
@@ -53,10 +65,22 @@ def tensorboard_epochs(run_dir, tag="epoch_Gen_loss"):
 def interrupt(args, pause, send, tmp_path, extra_env=None):
     """Starts train.py with a pause hook, waits until it has paused, sends `send`; returns (returncode, stderr)."""
     marker = tmp_path / "paused"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "", "TFGANZOO_TEST_PAUSE": pause,
-           "TFGANZOO_TEST_PAUSE_FILE": str(marker), **(extra_env or {})}
-    process = subprocess.Popen([sys.executable, str(FAULTY_TRAIN), *args], env=env, cwd=ROOT, text=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "CUDA_VISIBLE_DEVICES": "",
+        "TFGANZOO_TEST_PAUSE": pause,
+        "TFGANZOO_TEST_PAUSE_FILE": str(marker),
+        **(extra_env or {}),
+    }
+    process = subprocess.Popen(
+        [sys.executable, str(FAULTY_TRAIN), *args],
+        env=env,
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 240
     while not marker.exists():
         assert process.poll() is None, process.stderr.read()
@@ -90,12 +114,14 @@ def test_two_runs_with_the_same_seed_write_the_same_loss_csv(reference, tiny_idx
     assert len(rows(reference / "loss.csv")) == EPOCHS + 1
 
 
-@pytest.mark.parametrize("pause,resumed_from", [
-    (f"step:{STEPS + 2}", "the end of epoch 1"),  # in the middle of epoch 2
-    ("save:3", "the end of epoch 1"),  # inside the save after epoch 2 (the first save is the run's start)
-])
-def test_a_killed_run_resumes_and_finishes_as_if_never_killed(reference, tiny_idx_dir, tmp_path, pause,
-                                                              resumed_from):
+@pytest.mark.parametrize(
+    "pause,resumed_from",
+    [
+        (f"step:{STEPS + 2}", "the end of epoch 1"),  # in the middle of epoch 2
+        ("save:3", "the end of epoch 1"),  # inside the save after epoch 2 (the first save is the run's start)
+    ],
+)
+def test_a_killed_run_resumes_and_finishes_as_if_never_killed(reference, tiny_idx_dir, tmp_path, pause, resumed_from):
     args = train_args(tiny_idx_dir, tmp_path)
     returncode, _ = interrupt(args, pause, signal.SIGKILL, tmp_path)
     assert returncode == -signal.SIGKILL
@@ -122,8 +148,9 @@ def test_sigterm_saves_a_checkpoint_mid_epoch_and_the_rerun_continues_from_it(re
     run_dir = tmp_path / "dcgan-mnist"
     checkpoint = run_dir / "checkpoints" / "epoch_0001_step_000002"
     assert returncode == 128 + signal.SIGTERM
-    assert stderr.splitlines()[-1] == (f"train.py: stopped by SIGTERM at epoch 2, step 2; saved {checkpoint}; "
-                                       "rerun the same command to resume")
+    assert stderr.splitlines()[-1] == (
+        f"train.py: stopped by SIGTERM at epoch 2, step 2; saved {checkpoint}; rerun the same command to resume"
+    )
     assert checkpoint.is_dir()
 
     result = run_script("train.py", *args)
@@ -136,15 +163,17 @@ def test_sigterm_saves_a_checkpoint_mid_epoch_and_the_rerun_continues_from_it(re
 def test_a_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tiny_idx_dir, tmp_path):
     args = train_args(tiny_idx_dir, tmp_path)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TFGANZOO_TEST_NAN": str(STEPS + 2)}
-    result = subprocess.run([sys.executable, str(FAULTY_TRAIN), *args], env=env, cwd=ROOT, text=True,
-                            capture_output=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(FAULTY_TRAIN), *args], env=env, cwd=ROOT, text=True, capture_output=True, timeout=300
+    )
     run_dir = tmp_path / "dcgan-mnist"
     newest = run_dir / "checkpoints" / "epoch_0001"
     assert result.returncode == 1
     assert one_line_error(result) == [
         f"train.py: error: training diverged: Dis_loss is nan at epoch 2, step 3. Nothing was saved after the "
         f"newest checkpoint, {newest}; lower the learning rates or add --penalty or --spectral_norm, with --fresh "
-        "to start over"]
+        "to start over"
+    ]
     assert checkpoints.latest_position(run_dir / "checkpoints") == (1, 0, newest)
     reader = tf.train.load_checkpoint(str(newest / "state"))
     values = [reader.get_tensor(name) for name in reader.get_variable_to_shape_map()]
@@ -156,8 +185,16 @@ def test_a_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tiny_idx_dir, tm
 # ----- in-process: what a rerun does with the run directory it finds -----
 def tiny_config(data_dir, log_dir, **options):
     # No XLA: compiling cgan's step costs more than these few steps (the run directory is what is tested).
-    options = {"data_path": str(data_dir), "log_dir": str(log_dir), "epochs": 2, "batch_size": 16,
-               "steps_per_epoch": 2, "final_eval_samples": 0, "jit_compile": False, **options}
+    options = {
+        "data_path": str(data_dir),
+        "log_dir": str(log_dir),
+        "epochs": 2,
+        "batch_size": 16,
+        "steps_per_epoch": 2,
+        "final_eval_samples": 0,
+        "jit_compile": False,
+        **options,
+    }
     return make_config("cgan", "mnist", **options)
 
 
@@ -193,25 +230,38 @@ def unchanged_after(run_dir, action, message):
 
 
 def test_a_rerun_that_does_not_match_the_run_is_refused(finished, tiny_idx_dir, tmp_path):
-    unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, loss="hinge")),
-                    r"holds a run this command does not match: loss='hinge' \(the run has 'lsgan'\); to resume "
-                    r"it, give the run's own values \(--loss=lsgan\), or add --fresh to start over")
-    unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, penalty_weight=5.0,
-                                                                         d_lr=1e-4, mismatched_labels=False)),
-                    r"penalty_weight=5.0 \(the run has None\), .*; to resume it, give the run's own values "
-                    rf"\(--d_lr={finished.d_lr} --mismatched_labels --mismatch_temperature=0.05\) and leave out "
-                    r"--penalty_weight, or add --fresh to start over")
-    unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=1)),
-                    r"--epochs=1 is fewer than .* has trained already \(2\)")
+    unchanged_after(
+        finished.run_dir,
+        lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, loss="hinge")),
+        r"holds a run this command does not match: loss='hinge' \(the run has 'lsgan'\); to resume "
+        r"it, give the run's own values \(--loss=lsgan\), or add --fresh to start over",
+    )
+    unchanged_after(
+        finished.run_dir,
+        lambda: training.train(
+            tiny_config(tiny_idx_dir, tmp_path, penalty_weight=5.0, d_lr=1e-4, mismatched_labels=False)
+        ),
+        r"penalty_weight=5.0 \(the run has None\), .*; to resume it, give the run's own values "
+        rf"\(--d_lr={finished.d_lr} --mismatched_labels --mismatch_temperature=0.05\) and leave out "
+        r"--penalty_weight, or add --fresh to start over",
+    )
+    unchanged_after(
+        finished.run_dir,
+        lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=1)),
+        r"--epochs=1 is fewer than .* has trained already \(2\)",
+    )
 
 
 def test_a_run_from_before_presets_resumes_under_the_preset_that_gave_its_values(tiny_idx_dir, tmp_path):
     old = training.train(tiny_config(tiny_idx_dir, tmp_path, preset="tutorial"), verbose=0)
     config_json = old.run_dir / "config.json"
     config_json.write_text(config_json.read_text().replace('"preset": "tutorial",', ""))  # as written before presets
-    unchanged_after(old.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=3)),
-                    r"does not match: .*beta_1=0.5 \(the run has 0.9\).*; to resume it, give the run's own values "
-                    r"\(.*--beta_1=0.9.*\)")
+    unchanged_after(
+        old.run_dir,
+        lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=3)),
+        r"does not match: .*beta_1=0.5 \(the run has 0.9\).*; to resume it, give the run's own values "
+        r"\(.*--beta_1=0.9.*\)",
+    )
     resumed = training.train(tiny_config(tiny_idx_dir, tmp_path, preset="tutorial", epochs=3), verbose=0)
     assert (resumed.preset, resumed.epochs, resumed.seed) == ("tutorial", 3, old.seed)
     assert '"preset": "tutorial"' in config_json.read_text()
@@ -221,23 +271,42 @@ def test_a_checkpoint_that_does_not_fit_the_model_is_refused(finished, tiny_idx_
     config_json = finished.run_dir / "config.json"
     config_json.write_text(config_json.read_text().replace('"noise_dim": 100', '"noise_dim": 50'))
     shutil.rmtree(finished.run_dir / "checkpoints" / "epoch_0002")  # so there is training left to resume
-    unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, noise_dim=50)),
-                    "cannot resume from .*epoch_0001: it does not fit the model config.json describes")
+    unchanged_after(
+        finished.run_dir,
+        lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, noise_dim=50)),
+        "cannot resume from .*epoch_0001: it does not fit the model config.json describes",
+    )
 
 
 def test_a_run_being_trained_is_locked(finished, tiny_idx_dir, tmp_path):
     with training.run_lock(finished.run_dir):
-        unchanged_after(finished.run_dir, lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=3)),
-                        "is being trained by another process")
+        unchanged_after(
+            finished.run_dir,
+            lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=3)),
+            "is being trained by another process",
+        )
 
 
 def test_checkpoints_within_an_epoch_every_checkpoint_minutes(tiny_idx_dir, tmp_path):
-    config = training.train(tiny_config(tiny_idx_dir, tmp_path, epochs=1, steps_per_epoch=3,
-                                        steps_per_execution=1, checkpoint_minutes=1e-9, keep_checkpoints=10),
-                            verbose=0)
+    config = training.train(
+        tiny_config(
+            tiny_idx_dir,
+            tmp_path,
+            epochs=1,
+            steps_per_epoch=3,
+            steps_per_execution=1,
+            checkpoint_minutes=1e-9,
+            keep_checkpoints=10,
+        ),
+        verbose=0,
+    )
     # Not after the epoch's last step: the end-of-epoch checkpoint follows at once.
     assert sorted(p.name for p in (config.run_dir / "checkpoints").iterdir()) == [
-        "epoch_0000", "epoch_0000_step_000001", "epoch_0000_step_000002", "epoch_0001"]
+        "epoch_0000",
+        "epoch_0000_step_000001",
+        "epoch_0000_step_000002",
+        "epoch_0001",
+    ]
 
 
 @pytest.fixture
@@ -274,7 +343,8 @@ def test_only_the_newest_checkpoints_are_kept(tiny_idx_dir, tmp_path):
 # ----- bad input about a run directory: one line naming the problem, a non-zero exit, nothing changed -----
 def edit_config(key, value):
     return lambda run: (run / "config.json").write_text(
-        re.sub(rf'"{key}": [^,\n]*', f'"{key}": {value}', (run / "config.json").read_text()))
+        re.sub(rf'"{key}": [^,\n]*', f'"{key}": {value}', (run / "config.json").read_text())
+    )
 
 
 def corrupt_newest_checkpoint(run):
@@ -282,26 +352,65 @@ def corrupt_newest_checkpoint(run):
 
 
 BAD_RUNS = [  # (what is done to a copy of the reference run, script, extra flags, the error after "error: ")
-    (lambda run: (run / "config.json").write_text("{"), "train.py", [],
-     r"cannot read {run}/config.json: Expecting property name enclosed in double quotes"),
-    (edit_config("batch_size", "-3"), "train.py", [],
-     r"{run}/config.json: batch_size must be a positive integer, got -3"),
-    (edit_config("model", '"dcgann"'), "sample.py", [],
-     r"{run}/config.json: unknown model 'dcgann'; valid choices: acgan, cgan, dcgan, gan, infogan"),
-    (lambda run: shutil.rmtree(run / "checkpoints"), "train.py", [],
-     r"{run} holds a run but no checkpoint to resume from"),
-    (None, "train.py", ["--loss=hinge"],
-     r"{run} holds a run this command does not match: loss='hinge' \(the run has 'ns'\)"),
+    (
+        lambda run: (run / "config.json").write_text("{"),
+        "train.py",
+        [],
+        r"cannot read {run}/config.json: Expecting property name enclosed in double quotes",
+    ),
+    (
+        edit_config("batch_size", "-3"),
+        "train.py",
+        [],
+        r"{run}/config.json: batch_size must be a positive integer, got -3",
+    ),
+    (
+        edit_config("model", '"dcgann"'),
+        "sample.py",
+        [],
+        r"{run}/config.json: unknown model 'dcgann'; valid choices: acgan, cgan, dcgan, gan, infogan",
+    ),
+    (
+        lambda run: shutil.rmtree(run / "checkpoints"),
+        "train.py",
+        [],
+        r"{run} holds a run but no checkpoint to resume from",
+    ),
+    (
+        None,
+        "train.py",
+        ["--loss=hinge"],
+        r"{run} holds a run this command does not match: loss='hinge' \(the run has 'ns'\)",
+    ),
     (None, "train.py", ["--epochs=2"], r"--epochs=2 is fewer than {run} has trained already \(3\)"),
-    (corrupt_newest_checkpoint, "train.py", ["--epochs=4"],
-     r"cannot read {run}/checkpoints/epoch_0003 \(.*\); remove it to resume from the checkpoint before it"),
-    (edit_config("noise_dim", "50"), "train.py", ["--epochs=4", "--noise_dim=50"],
-     r"cannot resume from {run}/checkpoints/epoch_0003: it does not fit the model config.json describes"),
-    (edit_config("noise_dim", "50"), "sample.py", [],
-     r"cannot load {run}/weights/generator.weights.h5 into the dcgan generator"),
-    (lambda run: (run / "config.json").write_text((run / "config.json").read_text().replace(
-        '"image_shape": [\n    28,\n    28,', '"image_shape": [\n    32,\n    32,')), "sample.py", [],
-     r"cannot load {run}/weights/generator.weights.h5 into the dcgan generator"),
+    (
+        corrupt_newest_checkpoint,
+        "train.py",
+        ["--epochs=4"],
+        r"cannot read {run}/checkpoints/epoch_0003 \(.*\); remove it to resume from the checkpoint before it",
+    ),
+    (
+        edit_config("noise_dim", "50"),
+        "train.py",
+        ["--epochs=4", "--noise_dim=50"],
+        r"cannot resume from {run}/checkpoints/epoch_0003: it does not fit the model config.json describes",
+    ),
+    (
+        edit_config("noise_dim", "50"),
+        "sample.py",
+        [],
+        r"cannot load {run}/weights/generator.weights.h5 into the dcgan generator",
+    ),
+    (
+        lambda run: (run / "config.json").write_text(
+            (run / "config.json")
+            .read_text()
+            .replace('"image_shape": [\n    28,\n    28,', '"image_shape": [\n    32,\n    32,')
+        ),
+        "sample.py",
+        [],
+        r"cannot load {run}/weights/generator.weights.h5 into the dcgan generator",
+    ),
 ]
 
 

@@ -13,9 +13,19 @@ from tfganzoo.errors import UserError
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, tiny_idx_dir):
     log_dir = tmp_path_factory.mktemp("runs")
-    config = make_config("cgan", "mnist", data_path=str(tiny_idx_dir), epochs=2, batch_size=16, steps_per_epoch=2,
-                         save_every=1, log_dir=str(log_dir), seed=5, jit_compile=False,  # XLA: slower for 4 steps
-                         ema_decay=0.9)
+    config = make_config(
+        "cgan",
+        "mnist",
+        data_path=str(tiny_idx_dir),
+        epochs=2,
+        batch_size=16,
+        steps_per_epoch=2,
+        save_every=1,
+        log_dir=str(log_dir),
+        seed=5,
+        jit_compile=False,  # XLA: slower for 4 steps
+        ema_decay=0.9,
+    )
     config = training.train(config, verbose=0)
     return config
 
@@ -46,7 +56,7 @@ def test_the_saved_generator_is_the_weight_average_and_generator_raw_the_trained
     for network, file in ((gan.generator_ema, "generator.weights.h5"), (gan.generator, "generator_raw.weights.h5")):
         saved = keras.models.clone_model(network)
         saved.load_weights(weights / file)
-        for a, b in zip(saved.variables, network.variables):
+        for a, b in zip(saved.variables, network.variables, strict=True):
             np.testing.assert_array_equal(np.array(a), np.array(b), err_msg=f"{file}: {a.path}")
     assert not np.array_equal(np.array(gan.generator_ema.variables[0]), np.array(gan.generator.variables[0]))
     # Loading a run samples from the average.
@@ -81,8 +91,9 @@ def test_weights_of_another_model_are_refused(trained, tmp_path):
 
 def test_weights_of_another_image_shape_are_refused(trained, tmp_path):
     with pytest.raises(UserError, match="cannot load .* into the cgan generator"):
-        sampling.load_run(untrained_run(tmp_path, "cgan", (14, 14, 1)),
-                          trained.run_dir / "weights" / "generator.weights.h5")
+        sampling.load_run(
+            untrained_run(tmp_path, "cgan", (14, 14, 1)), trained.run_dir / "weights" / "generator.weights.h5"
+        )
 
 
 def test_corrupt_weights_file_is_refused(trained, tmp_path):
@@ -156,10 +167,13 @@ def test_infogan_training_grid_has_one_row_per_categorical_value():
     assert (latent["continuous"] == 0).all()
 
 
-@pytest.mark.parametrize("use", [
-    lambda gan: sampling.traversal(gan, 0, 5, 0),
-    lambda gan: sampling.fix_codes(gan, gan.fixed_latent(2, 0), "cat=1"),
-])
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda gan: sampling.traversal(gan, 0, 5, 0),
+        lambda gan: sampling.fix_codes(gan, gan.fixed_latent(2, 0), "cat=1"),
+    ],
+)
 def test_code_sweeps_and_fixed_codes_are_refused_for_models_without_latent_codes(use):
     gan = models.build_gan(with_data_shape(make_config("dcgan", seed=0)))
     with pytest.raises(UserError, match=r"need latent codes, which only infogan runs have; this run is GAN$"):

@@ -18,8 +18,17 @@ pytestmark = pytest.mark.slow
 def train_gan(tiny_idx_dir, log_dir, **options):
     """Trains `gan` on the 64 tiny images in batches of 8 (8 steps per epoch); returns (loss.csv rows, the
     generator's optimizer step count in the final checkpoint)."""
-    config = make_config("gan", data_path=str(tiny_idx_dir), log_dir=str(log_dir), batch_size=8, noise_dim=16,
-                         preset="tutorial", seed=5, final_eval_samples=0, **{"epochs": 2, **options})
+    config = make_config(
+        "gan",
+        data_path=str(tiny_idx_dir),
+        log_dir=str(log_dir),
+        batch_size=8,
+        noise_dim=16,
+        preset="tutorial",
+        seed=5,
+        final_eval_samples=0,
+        **{"epochs": 2, **options},
+    )
     config = training.train(config, verbose=0)
     with open(config.run_dir / "loss.csv", newline="") as f:
         rows = [[float(value) for value in row] for row in list(csv.reader(f))[1:]]
@@ -48,8 +57,7 @@ def test_an_epoch_is_rounded_down_to_whole_executions(tiny_idx_dir, tmp_path):
     assert iterations == 2 * 6
 
 
-def test_resuming_with_several_steps_per_execution_continues_the_same_run(tiny_idx_dir, tmp_path,
-                                                                          one_step_per_call):
+def test_resuming_with_several_steps_per_execution_continues_the_same_run(tiny_idx_dir, tmp_path, one_step_per_call):
     train_gan(tiny_idx_dir, tmp_path, steps_per_execution=2, epochs=1)
     rows, iterations = train_gan(tiny_idx_dir, tmp_path, steps_per_execution=2, epochs=2)
     assert iterations == 16
@@ -75,14 +83,19 @@ def plain_and_xla_steps(name, steps):
     for jit in (False, True):
         keras.utils.set_random_seed(1)  # the same initial weights
         training.set_determinism(jit)  # Keras silently drops XLA under op determinism
-        config = with_data_shape(make_config(name, batch_size=8, noise_dim=16, seed=1, jit_compile=jit,
-                                             preset="tutorial"))
+        config = with_data_shape(
+            make_config(name, batch_size=8, noise_dim=16, seed=1, jit_compile=jit, preset="tutorial")
+        )
         gan = training.compile_gan(config)
         assert gan.jit_compile == jit
         gan.sample_latent = lambda batch_size: {"noise": keras.ops.convert_to_tensor(noise, keras.config.floatx())}
         logs = [gan.train_on_batch(images, labels, return_dict=True) for _ in range(steps)]
-        runs.append(({key: [log[key] for log in logs] for key in logs[0]},
-                     [np.asarray(v) for v in gan.generator.variables + gan.discriminator.variables]))
+        runs.append(
+            (
+                {key: [log[key] for log in logs] for key in logs[0]},
+                [np.asarray(v) for v in gan.generator.variables + gan.discriminator.variables],
+            )
+        )
     return runs
 
 
@@ -112,25 +125,34 @@ def test_same_seed_same_run_with_xla(tiny_idx_dir, tmp_path, one_step_per_call, 
 def test_one_step_per_execution_under_a_strategy(tiny_idx_dir, tmp_path):
     # Keras 3.15 fails to run several steps per execution under MirroredStrategy (keras-team/keras#19246).
     assert training.epoch_plan(make_config("dcgan", strategy="mirrored"), 60_000) == (937, 1)
-    with pytest.raises(UserError, match=r"^steps_per_execution=2 does not work under strategy=mirrored \(a Keras "
-                                        r"bug: keras-team/keras#19246\); use 1$"):
+    with pytest.raises(
+        UserError,
+        match=r"^steps_per_execution=2 does not work under strategy=mirrored \(a Keras "
+        r"bug: keras-team/keras#19246\); use 1$",
+    ):
         make_config("dcgan", strategy="mirrored", steps_per_execution=2)
     train_gan(tiny_idx_dir, tmp_path, steps_per_execution=2, epochs=1)
-    with pytest.raises(UserError, match=r"^resuming .*gan-mnist: steps_per_execution=2 does not work under "
-                                        r"strategy=mirrored"):
+    with pytest.raises(
+        UserError,
+        match=r"^resuming .*gan-mnist: steps_per_execution=2 does not work under "
+        r"strategy=mirrored",
+    ):
         train_gan(tiny_idx_dir, tmp_path, strategy="mirrored")
 
 
-@pytest.mark.parametrize("options,plan", [
-    ({}, (930, 10)),  # 60,000 images in batches of 64: 937 steps, rounded down to whole executions
-    ({"steps_per_execution": 1}, (937, 1)),
-    ({"steps_per_execution": 937}, (937, 937)),
-    ({"steps_per_execution": 5000}, (937, 937)),  # never more than an epoch
-    ({"steps_per_epoch": 12}, (12, 6)),  # an explicit epoch is kept: the largest divisor of at most 10
-    ({"steps_per_epoch": 13}, (13, 1)),
-    ({"steps_per_epoch": 4, "steps_per_execution": 3}, (4, 2)),
-    ({"d_steps": 2}, (460, 10)),  # a step takes d_steps batches
-])
+@pytest.mark.parametrize(
+    "options,plan",
+    [
+        ({}, (930, 10)),  # 60,000 images in batches of 64: 937 steps, rounded down to whole executions
+        ({"steps_per_execution": 1}, (937, 1)),
+        ({"steps_per_execution": 937}, (937, 937)),
+        ({"steps_per_execution": 5000}, (937, 937)),  # never more than an epoch
+        ({"steps_per_epoch": 12}, (12, 6)),  # an explicit epoch is kept: the largest divisor of at most 10
+        ({"steps_per_epoch": 13}, (13, 1)),
+        ({"steps_per_epoch": 4, "steps_per_execution": 3}, (4, 2)),
+        ({"d_steps": 2}, (460, 10)),  # a step takes d_steps batches
+    ],
+)
 def test_epoch_plan(options, plan):
     assert training.epoch_plan(make_config("dcgan", **options), 60_000) == plan
 

@@ -8,9 +8,9 @@ import keras
 import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from test_train_step import batch, tiny_gan
 
 from conftest import run_script
-from test_train_step import batch, tiny_gan
 from tfganzoo import losses, models
 from tfganzoo.layers import BatchFreeNormalization, MinibatchDiscrimination
 
@@ -23,14 +23,20 @@ def pairwise_combinations():
     """(model, loss, penalty) triples in which every pair of model and loss, model and penalty, loss and penalty
     appears: each model with each loss, the penalty turning with both indices (25 steps instead of all 100)."""
     penalties = list(losses.PENALTIES)
-    return [(name, loss, penalties[(i + j) % len(penalties)])
-            for i, name in enumerate(sorted(models.MODELS)) for j, loss in enumerate(losses.LOSSES)]
+    return [
+        (name, loss, penalties[(i + j) % len(penalties)])
+        for i, name in enumerate(sorted(models.MODELS))
+        for j, loss in enumerate(losses.LOSSES)
+    ]
 
 
 def test_the_combinations_cover_every_pair():
     triples = pairwise_combinations()
-    for a, b, choices_a, choices_b in ((0, 1, models.MODELS, losses.LOSSES), (0, 2, models.MODELS, losses.PENALTIES),
-                                       (1, 2, losses.LOSSES, losses.PENALTIES)):
+    for a, b, choices_a, choices_b in (
+        (0, 1, models.MODELS, losses.LOSSES),
+        (0, 2, models.MODELS, losses.PENALTIES),
+        (1, 2, losses.LOSSES, losses.PENALTIES),
+    ):
         assert {(t[a], t[b]) for t in triples} == {(x, y) for x in choices_a for y in choices_b}
 
 
@@ -44,7 +50,7 @@ def test_one_step_for_every_pair_of_model_loss_and_penalty(name, loss, penalty):
     assert float(logs.get("Penalty", 0)) >= 0
     # Both players moved. (Not necessarily every variable: under wgan the output bias has gradient 0, and a
     # hinge term whose margins are all met has none.)
-    for old, new in zip(before, [variables(gan.discriminator), variables(gan.generator)]):
+    for old, new in zip(before, [variables(gan.discriminator), variables(gan.generator)], strict=True):
         changed = [path for path in old if not np.array_equal(old[path], new[path])]
         assert len(changed) >= len(old) - 2, sorted(set(old) - set(changed))
 
@@ -85,17 +91,19 @@ def test_the_generator_average_moves_by_the_ramped_decay_and_samples(name):
     np.testing.assert_array_equal([np.array(v) for v in gan.generator_ema.variables][0], start[0])
     gan.train_step(batch(8))
     decay = min(0.5, (1 + 1) / (10 + 1))  # after the first generator step: the ramp, not 0.5
-    for average, old, new in zip(gan.generator_ema.variables, start, gan.generator.variables):
-        np.testing.assert_allclose(np.array(average), decay * old + (1 - decay) * np.array(new), rtol=1e-5,
-                                   atol=1e-7, err_msg=average.path)
+    for average, old, new in zip(gan.generator_ema.variables, start, gan.generator.variables, strict=True):
+        np.testing.assert_allclose(
+            np.array(average), decay * old + (1 - decay) * np.array(new), rtol=1e-5, atol=1e-7, err_msg=average.path
+        )
     assert not np.array_equal(np.array(gan.generator_ema.variables[0]), np.array(gan.generator.variables[0]))
     # Outside the step, images come from the average; inside it, from the trained generator.
     images, labels = batch(4)
     latent = {name: keras.ops.convert_to_tensor(value) for name, value in gan.fixed_latent(4, seed=0).items()}
     inputs = gan.generator_inputs(latent, keras.ops.convert_to_tensor(labels))
     np.testing.assert_allclose(gan.generate(latent, labels), gan.generator_ema(inputs, training=False), atol=1e-6)
-    np.testing.assert_allclose(gan.generate(latent, labels, training=True), gan.generator(inputs, training=True),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        gan.generate(latent, labels, training=True), gan.generator(inputs, training=True), atol=1e-6
+    )
 
 
 def test_without_an_average_the_trained_generator_samples():
@@ -147,15 +155,32 @@ def test_minibatch_discrimination_shapes_and_identical_inputs():
 
 @pytest.mark.slow
 def test_stabilisers_are_recorded_and_the_run_reloads(tiny_idx_dir, tmp_path):
-    args = ["--model=dcgan", f"--data_path={tiny_idx_dir}", "--epochs=2", "--batch_size=8", "--loss=wgan",
-            "--penalty=wgan-gp", "--d_steps=2", "--spectral_norm", "--minibatch_discrimination",
-            f"--log_dir={tmp_path}", "--final_eval_samples=0", "--seed=1"]
+    args = [
+        "--model=dcgan",
+        f"--data_path={tiny_idx_dir}",
+        "--epochs=2",
+        "--batch_size=8",
+        "--loss=wgan",
+        "--penalty=wgan-gp",
+        "--d_steps=2",
+        "--spectral_norm",
+        "--minibatch_discrimination",
+        f"--log_dir={tmp_path}",
+        "--final_eval_samples=0",
+        "--seed=1",
+    ]
     result = run_script("train.py", *args)
     assert result.returncode == 0, result.stderr
     run_dir = tmp_path / "dcgan-mnist"
     config = json.loads((run_dir / "config.json").read_text())
-    assert (config["loss"], config["penalty"], config["penalty_weight"], config["d_steps"], config["spectral_norm"],
-            config["minibatch_discrimination"]) == ("wgan", "wgan-gp", None, 2, True, True)
+    assert (
+        config["loss"],
+        config["penalty"],
+        config["penalty_weight"],
+        config["d_steps"],
+        config["spectral_norm"],
+        config["minibatch_discrimination"],
+    ) == ("wgan", "wgan-gp", None, 2, True, True)
     with open(run_dir / "loss.csv", newline="") as f:
         rows = list(csv.reader(f))
     assert rows[0] == ["epoch", "Real_P", "Fake_P", "Gen_loss", "Dis_loss", "Penalty"] and len(rows) == 3

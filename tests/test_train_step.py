@@ -148,7 +148,8 @@ def test_float16_wraps_both_optimizers_in_loss_scaling_and_trains(monkeypatch):
     before = [np.array(v) for v in gan.generator.trainable_variables]
     logs = gan.train_on_batch(*batch(), return_dict=True)
     assert all(np.isfinite(value) for value in logs.values())
-    assert any(not np.array_equal(b, np.array(v)) for b, v in zip(before, gan.generator.trainable_variables))
+    after = gan.generator.trainable_variables
+    assert any(not np.array_equal(b, np.array(v)) for b, v in zip(before, after, strict=True))
 
 
 def test_lr_decay_falls_linearly_to_zero_over_the_runs_updates():
@@ -161,8 +162,7 @@ def test_lr_decay_falls_linearly_to_zero_over_the_runs_updates():
     assert (float(g.learning_rate), float(d.learning_rate)) == pytest.approx((5e-4, 3e-4))
     g.iterations.assign(30)  # past the end (a run extended without the decay being stretched): it stays at 0
     assert float(g.learning_rate) == 0
-    constant = training.compile_gan(with_data_shape(make_config("gan", lr=1e-3, lr_decay=False)),
-                                    steps_per_epoch=5)
+    constant = training.compile_gan(with_data_shape(make_config("gan", lr=1e-3, lr_decay=False)), steps_per_epoch=5)
     constant.g_optimizer.iterations.assign(15)
     assert float(constant.g_optimizer.learning_rate) == pytest.approx(1e-3)
     with pytest.raises(ValueError, match="lr_decay needs the run's number of updates"):

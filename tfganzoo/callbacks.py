@@ -24,8 +24,10 @@ from tfganzoo.gan import LOG_NAMES
 
 def write_hparams(config, directory):
     """The run's configuration as TensorBoard hparams (the HParams dashboard compares runs by them)."""
-    values = {name: value if isinstance(value, (bool, int, float, str)) else str(value)
-              for name, value in dataclasses.asdict(config).items()}
+    values = {
+        name: value if isinstance(value, (bool, int, float, str)) else str(value)
+        for name, value in dataclasses.asdict(config).items()
+    }
     writer = tf.summary.create_file_writer(str(directory))
     with writer.as_default():
         hparams_api.hparams(values)
@@ -162,8 +164,11 @@ class PeriodicEvaluation(keras.callbacks.Callback):
         if (epoch + 1) % self.every:
             return
         scores = self.evaluator(self.gan, self.num_samples)
-        print(f"Evaluation after epoch {epoch + 1} ({self.num_samples} samples): "
-              + ", ".join(f"{name} {value:.4g}" for name, value in scores.items()), flush=True)
+        print(
+            f"Evaluation after epoch {epoch + 1} ({self.num_samples} samples): "
+            + ", ".join(f"{name} {value:.4g}" for name, value in scores.items()),
+            flush=True,
+        )
         new_file = _is_empty(self.csv_path)
         with open(self.csv_path, "a", newline="") as f:
             writer = csv.writer(f)
@@ -194,17 +199,20 @@ class FinalEvaluation(keras.callbacks.Callback):
         scores = self.evaluator(self.gan, self.num_samples)
         print(f"Evaluation after training ({self.num_samples} samples, written to metrics.json):")
         print(evaluation.format_scores(scores, self.evaluator.identity), flush=True)
-        evaluation.write_report(self.run_dir / "metrics.json", self.run_dir, self.num_samples, scores,
-                                self.evaluator.identity)
+        evaluation.write_report(
+            self.run_dir / "metrics.json", self.run_dir, self.num_samples, scores, self.evaluator.identity
+        )
 
 
 class TrainingPlots(keras.callbacks.Callback):
     """After the last epoch, plots of the whole run in `run_dir`: loss.png and probabilities.png from loss.csv,
     and metrics.png (FID and label/code accuracy against epochs) from metrics.csv when there is one."""
 
-    PLOTS = (("loss.csv", "loss.png", (("Gen_loss", "Dis_loss"), "loss")),
-             ("loss.csv", "probabilities.png", (("Real_P", "Fake_P"), "mean D(x)")),
-             ("metrics.csv", "metrics.png", (("fid",), "FID"), (("label_accuracy", "code_accuracy"), "accuracy")))
+    PLOTS = (
+        ("loss.csv", "loss.png", (("Gen_loss", "Dis_loss"), "loss")),
+        ("loss.csv", "probabilities.png", (("Real_P", "Fake_P"), "mean D(x)")),
+        ("metrics.csv", "metrics.png", (("fid",), "FID"), (("label_accuracy", "code_accuracy"), "accuracy")),
+    )
 
     def __init__(self, run_dir, epochs):
         super().__init__()
@@ -227,7 +235,7 @@ class TrainingPlots(keras.callbacks.Callback):
             return
         epochs = [int(row["epoch"]) for row in rows]
         figure = Figure(figsize=(6 * len(panels), 4))
-        for axes, (names, ylabel) in zip(figure.subplots(1, len(panels), squeeze=False)[0], panels):
+        for axes, (names, ylabel) in zip(figure.subplots(1, len(panels), squeeze=False)[0], panels, strict=True):
             for name in (n for n in names if n in rows[0]):
                 axes.plot(epochs, [float(row[name]) for row in rows], marker=".", label=name)
             axes.set(xlabel="epoch", ylabel=ylabel, ylim=(0, 1) if ylabel == "accuracy" else None)

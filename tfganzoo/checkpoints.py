@@ -73,9 +73,14 @@ class Checkpoints:
         self.gan = gan
         self.keep = keep
         self.tracker_variables = [v for tracker in gan.trackers.values() for v in tracker.variables]
-        self.state = {"generator": gan.generator.variables, "discriminator": gan.discriminator.variables,
-                      "g_optimizer": gan.g_optimizer.variables, "d_optimizer": gan.d_optimizer.variables,
-                      "noise": [gan.seed_generator.state], "epoch_means": self.tracker_variables}
+        self.state = {
+            "generator": gan.generator.variables,
+            "discriminator": gan.discriminator.variables,
+            "g_optimizer": gan.g_optimizer.variables,
+            "d_optimizer": gan.d_optimizer.variables,
+            "noise": [gan.seed_generator.state],
+            "epoch_means": self.tracker_variables,
+        }
         if gan.generator_ema is not None:
             self.state["generator_ema"] = gan.generator_ema.variables
         if gan.step_state:
@@ -92,15 +97,18 @@ class Checkpoints:
         Refuses (TrainingDiverged) to write non-finite weights, so a checkpoint is always a good state.
         """
         for name, variables in self.state.items():
-            if not all(np.isfinite(value).all() for value in map(keras.ops.convert_to_numpy, variables)
-                       if np.issubdtype(value.dtype, np.floating)):
+            if not all(
+                np.isfinite(value).all()
+                for value in map(keras.ops.convert_to_numpy, variables)
+                if np.issubdtype(value.dtype, np.floating)
+            ):
                 raise TrainingDiverged(f"the {name} holds NaN or infinite values at {describe(epoch, step)}")
         self.directory.mkdir(parents=True, exist_ok=True)
         final = self.directory / position_name(epoch, step)
         # Replaces a stale one of the same name, from a run that went further and was reset.
         with atomic_path(final, durable=True) as tmp:
             self.write_state(tmp)
-        for _, _, old in positions(self.directory)[:-self.keep]:
+        for _, _, old in positions(self.directory)[: -self.keep]:
             shutil.rmtree(old)
         return final
 
@@ -113,11 +121,13 @@ class Checkpoints:
         try:
             self.checkpoint.read(str(Path(path) / "state")).assert_consumed()
         except (AssertionError, ValueError) as e:
-            raise UserError(f"cannot resume from {path}: it does not fit the model config.json describes "
-                            f"({str(e).splitlines()[0]})") from None
+            raise UserError(
+                f"cannot resume from {path}: it does not fit the model config.json describes ({str(e).splitlines()[0]})"
+            ) from None
         except tf.errors.OpError as e:
-            raise UserError(f"cannot read {path} ({e.message.splitlines()[0]}); remove it to resume from the "
-                            "checkpoint before it") from None
+            raise UserError(
+                f"cannot read {path} ({e.message.splitlines()[0]}); remove it to resume from the checkpoint before it"
+            ) from None
 
     def remove_unfinished(self):
         """Deletes what a save interrupted by a kill left behind."""
@@ -146,8 +156,11 @@ class Signals:
         self.received = signum
         for s, handler in self.previous.items():
             signal.signal(s, handler)
-        print(f"\n{signal.Signals(signum).name}: stopping after this step (saving a checkpoint); send it "
-              "again to stop at once", flush=True)
+        print(
+            f"\n{signal.Signals(signum).name}: stopping after this step (saving a checkpoint); send it "
+            "again to stop at once",
+            flush=True,
+        )
 
     def __exit__(self, *exc):
         for s, handler in self.previous.items():
@@ -186,7 +199,7 @@ class Checkpointing(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.saved_means is not None and epoch == self.first_epoch:
-            for variable, value in zip(self.checkpoints.tracker_variables, self.saved_means):
+            for variable, value in zip(self.checkpoints.tracker_variables, self.saved_means, strict=True):
                 variable.assign(value)
         self.epoch = epoch
 
@@ -208,8 +221,10 @@ class Checkpointing(keras.callbacks.Callback):
             self._stop(path, describe(epoch + 1))
 
     def _stop(self, path, position):
-        raise Interrupted(f"stopped by {signal.Signals(self.signals.received).name} at {position}; saved {path}",
-                          self.signals.received)
+        raise Interrupted(
+            f"stopped by {signal.Signals(self.signals.received).name} at {position}; saved {path}",
+            self.signals.received,
+        )
 
 
 signals = Signals()

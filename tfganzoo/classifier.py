@@ -48,13 +48,11 @@ class EvalClassifier:
     identity: dict
 
     def __post_init__(self):
-        self.feature_model = keras.Model(self.model.input, [self.model.get_layer("features").output,
-                                                            self.model.output])
+        self.feature_model = keras.Model(self.model.input, [self.model.get_layer("features").output, self.model.output])
 
     def features_and_probabilities(self, images_uint8, batch_size=500):
         """uint8 images [N, H, W, C] -> (features [N, 128], class probabilities [N, K])."""
-        features, logits = self.feature_model.predict(
-            to_model_range(images_uint8), batch_size=batch_size, verbose=0)
+        features, logits = self.feature_model.predict(to_model_range(images_uint8), batch_size=batch_size, verbose=0)
         return features, np.asarray(keras.ops.softmax(logits))
 
 
@@ -73,8 +71,10 @@ def load_or_train(dataset, load_train, test, cache_dir=None, seed=0):
     called only when the classifier has to be trained.
     """
     if test.num_classes < 2:
-        raise UserError(f"cannot evaluate: the evaluation classifier needs labelled data and {dataset} has "
-                        f"{test.num_classes} class; use --features=inception")
+        raise UserError(
+            f"cannot evaluate: the evaluation classifier needs labelled data and {dataset} has "
+            f"{test.num_classes} class; use --features=inception"
+        )
     shape = "x".join(map(str, test.image_shape))
     directory = Path(cache_dir or default_cache()) / f"{dataset}-{shape}"
     weights, identity_file = directory / "classifier.weights.h5", directory / "identity.json"
@@ -87,20 +87,34 @@ def load_or_train(dataset, load_train, test, cache_dir=None, seed=0):
         return EvalClassifier(model, identity)
     directory.mkdir(parents=True, exist_ok=True)
     train = load_train()
-    print(f"Training the evaluation classifier on {len(train)} images of {dataset} (cached in {directory})",
-          flush=True)
+    print(f"Training the evaluation classifier on {len(train)} images of {dataset} (cached in {directory})", flush=True)
     keras.utils.set_random_seed(seed)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     batch = min(128, len(train))
-    model.fit(datasets.train_pipeline(train, batch, seed), epochs=TRAIN_EPOCHS, steps_per_epoch=len(train) // batch,
-              shuffle=False, verbose=0)  # the pipeline shuffles
+    model.fit(
+        datasets.train_pipeline(train, batch, seed),
+        epochs=TRAIN_EPOCHS,
+        steps_per_epoch=len(train) // batch,
+        shuffle=False,
+        verbose=0,
+    )  # the pipeline shuffles
     test_images, test_labels = collect(test)
     _, accuracy = model.evaluate(to_model_range(test_images), test_labels, batch_size=500, verbose=0)
     with atomic_path(weights) as tmp:
         model.save_weights(tmp)
-    identity = {"architecture": ARCHITECTURE, "dataset": dataset, "image_shape": list(train.image_shape),
-                "train_source": train.source, "train_examples": len(train), "epochs": TRAIN_EPOCHS,
-                "test_accuracy": round(float(accuracy), 4), "weights_sha256": sha256(weights)}
+    identity = {
+        "architecture": ARCHITECTURE,
+        "dataset": dataset,
+        "image_shape": list(train.image_shape),
+        "train_source": train.source,
+        "train_examples": len(train),
+        "epochs": TRAIN_EPOCHS,
+        "test_accuracy": round(float(accuracy), 4),
+        "weights_sha256": sha256(weights),
+    }
     write_text_atomic(identity_file, json.dumps(identity, indent=2) + "\n")
     return EvalClassifier(model, identity)

@@ -31,109 +31,201 @@ class Config:
     # ----- what is trained, on what -----
     model: str = option(help="Which GAN to train.", choices=lambda: models.MODELS, flag_default="cgan")
     dataset: str = option("mnist", "Which dataset to train on.", choices=lambda: datasets.DATASETS)
-    preset: str = option("default", "Recipe of every hyperparameter left unset: default (the zoo's, measured to "
-                         "learn) or tutorial (the one the model's tutorial or paper publishes).",
-                         choices=lambda: dict.fromkeys(models.PRESETS), resumable=True)
-    data_path: str | None = option(None, "Local data: a directory of MNIST-format IDX files or a Keras .npz; for "
-                                   "--dataset=folder a directory of PNG/JPEG images (sub-directories = classes).",
-                                   resumable=True)
-    data_dir: str | None = option(None, "TFDS data directory (where TFDS caches downloaded datasets).",
-                                  resumable=True)
-    image_size: int | None = option(None, "Resize colour images to this square side (celeb_a: 64, folder: 64).",
-                                    check=POSITIVE_INT)
+    preset: str = option(
+        "default",
+        "Recipe of every hyperparameter left unset: default (the zoo's, measured to "
+        "learn) or tutorial (the one the model's tutorial or paper publishes).",
+        choices=lambda: dict.fromkeys(models.PRESETS),
+        resumable=True,
+    )
+    data_path: str | None = option(
+        None,
+        "Local data: a directory of MNIST-format IDX files or a Keras .npz; for "
+        "--dataset=folder a directory of PNG/JPEG images (sub-directories = classes).",
+        resumable=True,
+    )
+    data_dir: str | None = option(None, "TFDS data directory (where TFDS caches downloaded datasets).", resumable=True)
+    image_size: int | None = option(
+        None, "Resize colour images to this square side (celeb_a: 64, folder: 64).", check=POSITIVE_INT
+    )
     # ----- the recipe -----
     epochs: int = option(help="Training epochs.", check=POSITIVE_INT, resumable=True)
-    batch_size: int = option(help="Batch size (with --strategy, the global batch).", check=POSITIVE_INT,
-                             aliases=("BATCH_SIZE",))
+    batch_size: int = option(
+        help="Batch size (with --strategy, the global batch).", check=POSITIVE_INT, aliases=("BATCH_SIZE",)
+    )
     g_lr: float = option(help="Generator learning rate (--lr sets both rates).", check=POSITIVE)
     d_lr: float = option(help="Discriminator learning rate (--lr sets both rates).", check=POSITIVE)
     beta_1: float = option(help="Adam beta_1 of both networks.", check=FRACTION)
     beta_2: float = option(0.999, "Adam beta_2 of both networks.", check=FRACTION)
-    lr_decay: bool = option(False, "Decay both learning rates linearly to 0 over the run's epochs (a resumed run "
-                            "with more --epochs stretches the decay to the new end).")
+    lr_decay: bool = option(
+        False,
+        "Decay both learning rates linearly to 0 over the run's epochs (a resumed run "
+        "with more --epochs stretches the decay to the new end).",
+    )
     noise_dim: int = option(help="Length of the noise vector.", check=POSITIVE_INT)
-    steps_per_epoch: int | None = option(None, "Steps per epoch (default: one pass over the data).",
-                                         check=POSITIVE_INT)
+    steps_per_epoch: int | None = option(None, "Steps per epoch (default: one pass over the data).", check=POSITIVE_INT)
     # None until training starts a run and draws one; config.json always records it.
-    seed: int | None = option(help="Random seed (default: a random one, recorded in config.json; a resumed run "
-                              "keeps its own).", check=SEED)
+    seed: int | None = option(
+        help="Random seed (default: a random one, recorded in config.json; a resumed run keeps its own).", check=SEED
+    )
     # ----- the stabilisers of the shared train step -----
-    loss: str = option("ns", "Adversarial loss: ns (non-saturating), minimax, wgan, hinge, lsgan.",
-                       choices=lambda: losses.LOSSES, reads="gan")
-    penalty: str = option("none", "Gradient penalty on the discriminator.", choices=lambda: losses.PENALTIES,
-                          reads="gan")
-    penalty_weight: float | None = option(None, "Weight of --penalty (default 10: lambda of WGAN-GP and DRAGAN, "
-                                          "gamma of R1).", check=POSITIVE, reads="gan")
-    clip: float | None = option(None, "Clip the discriminator's weights to [-clip, clip] after each update (the "
-                                "original WGAN used 0.01).", check=POSITIVE, reads="gan")
-    d_steps: int = option(1, "Discriminator updates per generator update, each on its own batch (5 for WGAN "
-                          "critics).", check=POSITIVE_INT, reads="gan")
+    loss: str = option(
+        "ns",
+        "Adversarial loss: ns (non-saturating), minimax, wgan, hinge, lsgan.",
+        choices=lambda: losses.LOSSES,
+        reads="gan",
+    )
+    penalty: str = option(
+        "none", "Gradient penalty on the discriminator.", choices=lambda: losses.PENALTIES, reads="gan"
+    )
+    penalty_weight: float | None = option(
+        None,
+        "Weight of --penalty (default 10: lambda of WGAN-GP and DRAGAN, gamma of R1).",
+        check=POSITIVE,
+        reads="gan",
+    )
+    clip: float | None = option(
+        None,
+        "Clip the discriminator's weights to [-clip, clip] after each update (the original WGAN used 0.01).",
+        check=POSITIVE,
+        reads="gan",
+    )
+    d_steps: int = option(
+        1,
+        "Discriminator updates per generator update, each on its own batch (5 for WGAN critics).",
+        check=POSITIVE_INT,
+        reads="gan",
+    )
     spectral_norm: bool = option(False, "Spectral normalisation of the discriminator's dense and conv layers.")
-    minibatch_discrimination: bool = option(False, "Minibatch discrimination before the discriminator's "
-                                            "real/fake output.")
-    ema_decay: float = option(0.0, "Decay per generator step of an exponential moving average of the generator's "
-                              "weights, which then samples, is evaluated and saved (0: no average).",
-                              check=FRACTION, reads="gan")
+    minibatch_discrimination: bool = option(
+        False, "Minibatch discrimination before the discriminator's real/fake output."
+    )
+    ema_decay: float = option(
+        0.0,
+        "Decay per generator step of an exponential moving average of the generator's "
+        "weights, which then samples, is evaluated and saved (0: no average).",
+        check=FRACTION,
+        reads="gan",
+    )
     # ----- model options -----
-    num_categorical: int = option(10, "Values of the categorical code.", check=POSITIVE_INT, models=("infogan",),
-                                  reads="gan")
-    num_continuous: int = option(2, "Continuous codes, uniform on [-1, 1].", check=POSITIVE_INT,
-                                 models=("infogan",), reads="gan")
-    info_weight: float = option(1.0, "Lambda, the weight of the mutual-information term.", check=NON_NEGATIVE,
-                                models=("infogan",), reads="gan")
-    continuous_weight: float = option(1.0, "Weight of the continuous codes within the mutual-information term "
-                                      "(the paper advises less than 1).", check=NON_NEGATIVE, models=("infogan",),
-                                      reads="gan")
-    class_weight: float = option(1.0, "Weight of the class log-likelihood term.", check=NON_NEGATIVE,
-                                 models=("acgan",), reads="gan")
-    mismatched_labels: bool = option(False, "The discriminator also learns real images paired with a wrong label "
-                                     "as fakes (the matching-aware discriminator of Reed et al. 2016).",
-                                     models=("cgan",), reads="gan")
-    mismatch_temperature: float = option(0.0, "Temperature of the draw of --mismatched_labels' wrong labels: 0 "
-                                         "draws them uniformly; t > 0 in proportion to exp(D's running output on "
-                                         "such pairs / t), so the look-alike classes D still confuses come up most.",
-                                         check=NON_NEGATIVE, models=("cgan",), reads="gan")
-    dropout: float = option(0.5, "Dropout rate after each of the discriminator's maxout blocks (the tutorial's: "
-                            "0.5).", check=FRACTION, models=("cgan",), reads="network")
+    num_categorical: int = option(
+        10, "Values of the categorical code.", check=POSITIVE_INT, models=("infogan",), reads="gan"
+    )
+    num_continuous: int = option(
+        2, "Continuous codes, uniform on [-1, 1].", check=POSITIVE_INT, models=("infogan",), reads="gan"
+    )
+    info_weight: float = option(
+        1.0, "Lambda, the weight of the mutual-information term.", check=NON_NEGATIVE, models=("infogan",), reads="gan"
+    )
+    continuous_weight: float = option(
+        1.0,
+        "Weight of the continuous codes within the mutual-information term (the paper advises less than 1).",
+        check=NON_NEGATIVE,
+        models=("infogan",),
+        reads="gan",
+    )
+    class_weight: float = option(
+        1.0, "Weight of the class log-likelihood term.", check=NON_NEGATIVE, models=("acgan",), reads="gan"
+    )
+    mismatched_labels: bool = option(
+        False,
+        "The discriminator also learns real images paired with a wrong label "
+        "as fakes (the matching-aware discriminator of Reed et al. 2016).",
+        models=("cgan",),
+        reads="gan",
+    )
+    mismatch_temperature: float = option(
+        0.0,
+        "Temperature of the draw of --mismatched_labels' wrong labels: 0 "
+        "draws them uniformly; t > 0 in proportion to exp(D's running output on "
+        "such pairs / t), so the look-alike classes D still confuses come up most.",
+        check=NON_NEGATIVE,
+        models=("cgan",),
+        reads="gan",
+    )
+    dropout: float = option(
+        0.5,
+        "Dropout rate after each of the discriminator's maxout blocks (the tutorial's: 0.5).",
+        check=FRACTION,
+        models=("cgan",),
+        reads="network",
+    )
     # ----- where the run goes, and its bookkeeping -----
     log_dir: str = option("logs", "Directory holding the run directories.", resumable=True, aliases=("LOG_PATH",))
-    run_name: str = option(help="Run directory name inside --log_dir (default: <model>-<dataset>).",
-                           check=PLAIN_NAME, resumable=True)
-    weights_dir: str | None = option(None, "Where weights are saved (default: <run_dir>/weights).",
-                                     aliases=("MODEL_PATH",))
-    save_every: int = option(15, "Save both networks' weights every this many epochs.", check=POSITIVE_INT,
-                             resumable=True)
-    keep_checkpoints: int = option(3, "Newest checkpoints kept in <run_dir>/checkpoints (one is written after every "
-                                   "epoch).", check=POSITIVE_INT, resumable=True)
-    checkpoint_minutes: float = option(10.0, "Also checkpoint within an epoch when this many minutes have passed "
-                                       "since the last checkpoint.", check=POSITIVE, resumable=True)
+    run_name: str = option(
+        help="Run directory name inside --log_dir (default: <model>-<dataset>).", check=PLAIN_NAME, resumable=True
+    )
+    weights_dir: str | None = option(
+        None, "Where weights are saved (default: <run_dir>/weights).", aliases=("MODEL_PATH",)
+    )
+    save_every: int = option(
+        15, "Save both networks' weights every this many epochs.", check=POSITIVE_INT, resumable=True
+    )
+    keep_checkpoints: int = option(
+        3,
+        "Newest checkpoints kept in <run_dir>/checkpoints (one is written after every epoch).",
+        check=POSITIVE_INT,
+        resumable=True,
+    )
+    checkpoint_minutes: float = option(
+        10.0,
+        "Also checkpoint within an epoch when this many minutes have passed since the last checkpoint.",
+        check=POSITIVE,
+        resumable=True,
+    )
     # ----- how it computes -----
-    jit_compile: bool | None = option(None, "Compile the train step with XLA (default: where it measured faster: "
-                                      "on a GPU, and on a CPU for gan and cgan; not under --strategy).",
-                                      resumable=True)
-    strategy: str = option("default", "tf.distribute strategy: default (one device), mirrored (all local GPUs), "
-                           "multi_worker (machines listed in TF_CONFIG), tpu. --batch_size is the global batch.",
-                           choices=lambda: dict.fromkeys(distribute.STRATEGIES), resumable=True)
-    mixed_precision: bool = option(False, "Compute in bfloat16 (CPU, TPU) or float16 with loss scaling (GPU); "
-                                   "weights, images and losses stay float32.")
-    steps_per_execution: int | None = option(None, "Train steps per call of the compiled train function (default "
-                                             "10; callbacks, the NaN check and signals see every this many steps). "
-                                             "An epoch of one pass is rounded down to a multiple of it.",
-                                             check=POSITIVE_INT)
+    jit_compile: bool | None = option(
+        None,
+        "Compile the train step with XLA (default: where it measured faster: "
+        "on a GPU, and on a CPU for gan and cgan; not under --strategy).",
+        resumable=True,
+    )
+    strategy: str = option(
+        "default",
+        "tf.distribute strategy: default (one device), mirrored (all local GPUs), "
+        "multi_worker (machines listed in TF_CONFIG), tpu. --batch_size is the global batch.",
+        choices=lambda: dict.fromkeys(distribute.STRATEGIES),
+        resumable=True,
+    )
+    mixed_precision: bool = option(
+        False,
+        "Compute in bfloat16 (CPU, TPU) or float16 with loss scaling (GPU); weights, images and losses stay float32.",
+    )
+    steps_per_execution: int | None = option(
+        None,
+        "Train steps per call of the compiled train function (default "
+        "10; callbacks, the NaN check and signals see every this many steps). "
+        "An epoch of one pass is rounded down to a multiple of it.",
+        check=POSITIVE_INT,
+    )
     # ----- evaluation -----
-    eval_every: int = option(0, "Evaluate every this many epochs (FID, KID, precision/recall, label/code "
-                             "accuracy) into metrics.csv and TensorBoard; 0: not during training.", check=COUNT,
-                             resumable=True)
-    eval_samples: int = option(2000, "Generated images per evaluation during training.", check=SAMPLES,
-                               resumable=True)
-    final_eval_samples: int = option(10_000, "Generated images of the evaluation after training, written to "
-                                     "metrics.json; 0: none.", check=NO_OR_SAMPLES, resumable=True)
-    features: str = option("classifier", "Feature space of evaluation: an evaluation classifier trained on the "
-                           "dataset, or InceptionV3 (downloads ImageNet weights).",
-                           choices=lambda: dict.fromkeys(classifier.FEATURES), resumable=True)
-    classifier_dir: str | None = option(None, "Cache of evaluation classifiers (default: "
-                                        "$XDG_CACHE_HOME/tfganzoo/classifiers, else ~/.cache/tfganzoo/classifiers).",
-                                        resumable=True)
+    eval_every: int = option(
+        0,
+        "Evaluate every this many epochs (FID, KID, precision/recall, label/code "
+        "accuracy) into metrics.csv and TensorBoard; 0: not during training.",
+        check=COUNT,
+        resumable=True,
+    )
+    eval_samples: int = option(2000, "Generated images per evaluation during training.", check=SAMPLES, resumable=True)
+    final_eval_samples: int = option(
+        10_000,
+        "Generated images of the evaluation after training, written to metrics.json; 0: none.",
+        check=NO_OR_SAMPLES,
+        resumable=True,
+    )
+    features: str = option(
+        "classifier",
+        "Feature space of evaluation: an evaluation classifier trained on the "
+        "dataset, or InceptionV3 (downloads ImageNet weights).",
+        choices=lambda: dict.fromkeys(classifier.FEATURES),
+        resumable=True,
+    )
+    classifier_dir: str | None = option(
+        None,
+        "Cache of evaluation classifiers (default: "
+        "$XDG_CACHE_HOME/tfganzoo/classifiers, else ~/.cache/tfganzoo/classifiers).",
+        resumable=True,
+    )
     # ----- from the data -----
     image_shape: tuple | None = option(None, "Shape of one image [H, W, C].", flag=False)
     num_classes: int | None = option(None, "Number of classes.", flag=False)
@@ -153,8 +245,11 @@ class Config:
 
     def gan_arguments(self):
         """The options the model's GAN class takes (reads="gan"), by name."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                if f.metadata["reads"] == "gan" and options.applies(f, self.model)}
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.metadata["reads"] == "gan" and options.applies(f, self.model)
+        }
 
     def save(self, path):
         write_text_atomic(path, json.dumps(dataclasses.asdict(self), indent=2) + "\n")
@@ -218,17 +313,24 @@ def _check_relations(config):
     if config.strategy in ("mirrored", "multi_worker") and config.steps_per_execution not in (None, 1):
         # Keras 3.15 runs each step of an execution inside a tf.cond, where the replicas' cross-device sum
         # fails ("You must feed a value for placeholder tensor"), even for a plain Sequential with SGD.
-        raise UserError(f"steps_per_execution={config.steps_per_execution} does not work under "
-                        f"strategy={config.strategy} (a Keras bug: keras-team/keras#19246); use 1")
+        raise UserError(
+            f"steps_per_execution={config.steps_per_execution} does not work under "
+            f"strategy={config.strategy} (a Keras bug: keras-team/keras#19246); use 1"
+        )
     if config.penalty_weight is not None and config.penalty == "none":
-        raise UserError(f"penalty_weight={config.penalty_weight} needs a penalty; valid choices: "
-                        f"{', '.join(p for p in losses.PENALTIES if p != 'none')}")
+        raise UserError(
+            f"penalty_weight={config.penalty_weight} needs a penalty; valid choices: "
+            f"{', '.join(p for p in losses.PENALTIES if p != 'none')}"
+        )
     if config.clip is not None and config.penalty != "none":
-        raise UserError(f"clip={config.clip} and penalty={config.penalty} both constrain the discriminator's "
-                        "gradients; choose one")
+        raise UserError(
+            f"clip={config.clip} and penalty={config.penalty} both constrain the discriminator's gradients; choose one"
+        )
     if config.mismatch_temperature and not config.mismatched_labels:
-        raise UserError(f"mismatch_temperature={config.mismatch_temperature} draws the wrong labels of "
-                        "--mismatched_labels; add it, or leave the temperature at 0")
+        raise UserError(
+            f"mismatch_temperature={config.mismatch_temperature} draws the wrong labels of "
+            "--mismatched_labels; add it, or leave the temperature at 0"
+        )
 
 
 if __name__ == "__main__":  # docs/flags.md

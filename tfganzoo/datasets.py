@@ -17,8 +17,8 @@ import math
 import socket
 import struct
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -51,12 +51,16 @@ class DatasetSpec:
 
 DATASETS = {
     "mnist": DatasetSpec("mnist", DIGITS, ("~/.keras/datasets/mnist.npz", "/usr/share/datasets/mnist")),
-    "fashion_mnist": DatasetSpec("fashion_mnist", FASHION,
-                                 ("/usr/share/datasets/fashion-mnist", "~/.keras/datasets/fashion-mnist"),
-                                 "fashion-mnist.s3-website.eu-central-1.amazonaws.com"),
+    "fashion_mnist": DatasetSpec(
+        "fashion_mnist",
+        FASHION,
+        ("/usr/share/datasets/fashion-mnist", "~/.keras/datasets/fashion-mnist"),
+        "fashion-mnist.s3-website.eu-central-1.amazonaws.com",
+    ),
     "cifar10": DatasetSpec("cifar10", CIFAR10, download_host="www.cs.toronto.edu", stream=True),
-    "celeb_a": DatasetSpec("celeb_a", ("face",), download_host="drive.google.com", stream=True, crop=140,
-                           default_size=64),
+    "celeb_a": DatasetSpec(
+        "celeb_a", ("face",), download_host="drive.google.com", stream=True, crop=140, default_size=64
+    ),
     "folder": DatasetSpec(None, None, default_size=64),
 }
 SPLITS = {"train": "train", "test": "t10k"}  # split name -> IDX file prefix
@@ -128,10 +132,18 @@ def _validated(name, spec, images, labels, source):
     if len(images) != len(labels):
         raise UserError(f"{source}: {len(images)} images but {len(labels)} labels")
     if len(labels) and (labels.min() < 0 or labels.max() >= len(spec.class_names)):
-        raise UserError(f"{source}: labels run from {labels.min()} to {labels.max()}, "
-                        f"but {name} has classes 0..{len(spec.class_names) - 1}")
-    return ImageData(spec.class_names, source, tuple(images.shape[1:]), len(images),
-                     images=images.astype(np.uint8), labels=labels.astype(np.int64))
+        raise UserError(
+            f"{source}: labels run from {labels.min()} to {labels.max()}, "
+            f"but {name} has classes 0..{len(spec.class_names) - 1}"
+        )
+    return ImageData(
+        spec.class_names,
+        source,
+        tuple(images.shape[1:]),
+        len(images),
+        images=images.astype(np.uint8),
+        labels=labels.astype(np.int64),
+    )
 
 
 # ----- local files -----
@@ -150,8 +162,10 @@ def _find_idx(directory, stem):
     for name in (f"{stem}.gz", stem):
         if (directory / name).is_file():
             return directory / name
-    raise UserError(f"{directory}: missing {stem}.gz (expected MNIST-format IDX files "
-                    f"train-/t10k-images-idx3-ubyte and train-/t10k-labels-idx1-ubyte, gzipped or not)")
+    raise UserError(
+        f"{directory}: missing {stem}.gz (expected MNIST-format IDX files "
+        f"train-/t10k-images-idx3-ubyte and train-/t10k-labels-idx1-ubyte, gzipped or not)"
+    )
 
 
 def read_idx(path):
@@ -170,8 +184,10 @@ def read_idx(path):
         raise UserError(f"{path} is truncated: its header is incomplete")
     dims = struct.unpack(f">{ndim}I", data[4:header])
     if len(data) != header + math.prod(dims):
-        raise UserError(f"{path} is corrupt or truncated: {len(data) - header} data bytes "
-                        f"for shape {dims}, expected {math.prod(dims)}")
+        raise UserError(
+            f"{path} is corrupt or truncated: {len(data) - header} data bytes "
+            f"for shape {dims}, expected {math.prod(dims)}"
+        )
     return np.frombuffer(data, np.uint8, offset=header).reshape(dims)
 
 
@@ -240,7 +256,8 @@ def _tfds_builder(name, spec, data_dir):
                 f"{name} is not available offline: no local copy ({places}), none prepared by TFDS in "
                 f"{builder.data_dir_root}, and {spec.download_host} cannot be reached. Point --data_path at a "
                 f"directory of MNIST-format IDX .gz files or a Keras-style .npz"
-                + (" (Debian: apt-get install dataset-fashion-mnist)" if name == "fashion_mnist" else ""))
+                + (" (Debian: apt-get install dataset-fashion-mnist)" if name == "fashion_mnist" else "")
+            )
         builder.download_and_prepare()
     return builder
 
@@ -278,8 +295,13 @@ def _stream_tfds(name, spec, split, data_dir, size):
         num_examples = builder.info.splits[split].num_examples
     except KeyError:  # no split metadata (as under tfds.testing.mock_data): count the records instead
         num_examples = int(builder.as_dataset(split=split).cardinality())
-    return ImageData(spec.class_names, f"TFDS {spec.tfds_name} in {builder.data_dir_root}", (side, side, channels),
-                     num_examples, stream=stream)
+    return ImageData(
+        spec.class_names,
+        f"TFDS {spec.tfds_name} in {builder.data_dir_root}",
+        (side, side, channels),
+        num_examples,
+        stream=stream,
+    )
 
 
 def _reachable(host, timeout=10.0):
@@ -333,8 +355,9 @@ def train_pipeline(data, batch_size, seed, start=0):
         def batch(b):
             epoch, k = b // steps_per_epoch, b % steps_per_epoch
             positions = k * batch_size + tf.range(batch_size, dtype=tf.int64)
-            indices = tf.random.experimental.index_shuffle(positions, tf.stack([tf.constant(seed, tf.int64), epoch]),
-                                                           max_index=size - 1)
+            indices = tf.random.experimental.index_shuffle(
+                positions, tf.stack([tf.constant(seed, tf.int64), epoch]), max_index=size - 1
+            )
             return tf.gather(images, indices), tf.gather(labels, indices)
 
         ds = tf.data.Dataset.range(start, 2**62).map(batch, num_parallel_calls=tf.data.AUTOTUNE)

@@ -32,9 +32,11 @@ def make_strategy(name):
         return tf.distribute.MirroredStrategy([d.name for d in gpus or tf.config.list_logical_devices("CPU")])
     if name == "multi_worker":
         if "TF_CONFIG" not in os.environ:
-            raise UserError("--strategy=multi_worker needs the cluster in TF_CONFIG, e.g. "
-                            '{"cluster": {"worker": ["host1:12345", "host2:12345"]}, "task": {"type": "worker", '
-                            '"index": 0}} (see README)')
+            raise UserError(
+                "--strategy=multi_worker needs the cluster in TF_CONFIG, e.g. "
+                '{"cluster": {"worker": ["host1:12345", "host2:12345"]}, "task": {"type": "worker", '
+                '"index": 0}} (see README)'
+            )
         return tf.distribute.MultiWorkerMirroredStrategy()
     try:
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver()

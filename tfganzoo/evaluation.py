@@ -25,13 +25,15 @@ class Evaluator:
     """
 
     def __init__(self, config, cache_dir=None, max_real=10_000, train=None):
-        load = lambda split: datasets.load(config.dataset, split, config.data_path, config.data_dir,  # noqa: E731
-                                           config.image_size)
+        def load(split):
+            return datasets.load(config.dataset, split, config.data_path, config.data_dir, config.image_size)
+
         self.reference = reference_split(config.dataset)
         real = train if self.reference == "train" and train is not None else load(self.reference)
         self._load_train = lambda: train if train is not None else load("train")
         if config.features == "inception":
             from tfganzoo.inception import InceptionFeatures  # only then: it builds a large network
+
             self.extractor = InceptionFeatures()
         else:
             self.extractor = classifier_lib.load_or_train(config.dataset, self._load_train, real, cache_dir)
@@ -42,8 +44,11 @@ class Evaluator:
         self.real_features, real_probabilities = self.extractor.features_and_probabilities(real_images)
         self.class_names = real.class_names
         # The classifier's own confusions on real images: the yardstick of a generator's per-class accuracy.
-        self.real_confusion = (metrics.confusion_matrix(real_labels, real_probabilities.argmax(1), real.num_classes)
-                               if self.class_accuracies else None)
+        self.real_confusion = (
+            metrics.confusion_matrix(real_labels, real_probabilities.argmax(1), real.num_classes)
+            if self.class_accuracies
+            else None
+        )
 
     @property
     def identity(self):
@@ -86,14 +91,18 @@ class Evaluator:
         classifier's accuracy on those images, which it was trained on. A streamed split (celeb_a) gives its
         first `num_samples` images."""
         if self.reference == "train":
-            raise UserError("real training images cannot be scored against the reference: it is the training "
-                            "images themselves (this dataset has no test split)")
+            raise UserError(
+                "real training images cannot be scored against the reference: it is the training "
+                "images themselves (this dataset has no test split)"
+            )
         train = self._load_train()
         pool = None if train.images is not None else num_samples  # a streamed split: its first images
         images, labels = classifier_lib.collect(train, pool)
         if not 10 <= num_samples <= len(images):
-            raise UserError(f"scoring real images needs 10 to {len(images)} of them (the training split): "
-                            f"--num_samples={num_samples}")
+            raise UserError(
+                f"scoring real images needs 10 to {len(images)} of them (the training split): "
+                f"--num_samples={num_samples}"
+            )
         chosen = np.random.default_rng(seed).choice(len(images), num_samples, replace=False)
         features, probabilities = self.extractor.features_and_probabilities(images[chosen])
         scores = self._scores(features, probabilities)
@@ -107,8 +116,10 @@ class Evaluator:
         precision, recall = metrics.precision_recall(self.real_features, features)
         return {
             "fid": metrics.fid(self.real_features, features),
-            "kid": kid, "kid_stderr": kid_error,
-            "precision": precision, "recall": recall,
+            "kid": kid,
+            "kid_stderr": kid_error,
+            "precision": precision,
+            "recall": recall,
             "classifier_score": metrics.classifier_score(probabilities),
             "class_entropy": metrics.predicted_class_entropy(probabilities),
         }
@@ -124,10 +135,17 @@ class Evaluator:
             total = max(images, 1)  # an infogan code may draw no image
             wrong = np.where(np.arange(len(counts)) == index, -1, counts)
             instead = int(np.argmax(wrong))
-            rows.append({"class": index, "name": name, "images": images, "accuracy": float(counts[index] / total),
-                         "instead": self.class_names[instead] if counts[instead] else None,
-                         "instead_share": float(counts[instead] / total),
-                         "real_accuracy": float(self.real_confusion[index, index] / self.real_confusion[index].sum())})
+            rows.append(
+                {
+                    "class": index,
+                    "name": name,
+                    "images": images,
+                    "accuracy": float(counts[index] / total),
+                    "instead": self.class_names[instead] if counts[instead] else None,
+                    "instead_share": float(counts[instead] / total),
+                    "real_accuracy": float(self.real_confusion[index, index] / self.real_confusion[index].sum()),
+                }
+            )
         return rows
 
 
@@ -137,14 +155,20 @@ def check_by_class(model, gan, features, num_samples):
     and at least an image per class."""
     by_code = gan.latent_codes
     if not (gan.conditional or by_code) or features != "classifier":
-        raise UserError(f"accuracy by class needs a model that draws by class (cgan, acgan) or by categorical code "
-                        f"(infogan), scored with --features=classifier; this run: model {model}, features {features}")
+        raise UserError(
+            f"accuracy by class needs a model that draws by class (cgan, acgan) or by categorical code "
+            f"(infogan), scored with --features=classifier; this run: model {model}, features {features}"
+        )
     if by_code and gan.num_categorical != gan.num_classes:
-        raise UserError(f"accuracy by class needs one categorical value per class: this run has "
-                        f"--num_categorical={gan.num_categorical} for {gan.num_classes} classes")
+        raise UserError(
+            f"accuracy by class needs one categorical value per class: this run has "
+            f"--num_categorical={gan.num_categorical} for {gan.num_classes} classes"
+        )
     if num_samples < gan.num_classes:
-        raise UserError(f"accuracy by class needs an image of every class: --num_samples={num_samples} for "
-                        f"{gan.num_classes} classes")
+        raise UserError(
+            f"accuracy by class needs an image of every class: --num_samples={num_samples} for "
+            f"{gan.num_classes} classes"
+        )
 
 
 def format_by_class(rows):
@@ -152,19 +176,28 @@ def format_by_class(rows):
     width = max(len(row["name"]) for row in rows)
     code = "code" in rows[0]
     lines = [f"  {'class':<{width + 4}}{'  code' if code else ''}  images  accuracy  real images  most often instead"]
-    lines += [f"  {row['class']:<3} {row['name']:<{width}}" + (f"{row['code']:6d}" if code else "")
-              + f"{row['images']:8d}{row['accuracy']:10.3f}{row['real_accuracy']:13.3f}  "
-              + (f"{row['instead']} ({row['instead_share']:.3f})" if row["instead"] else "-") for row in rows]
+    lines += [
+        f"  {row['class']:<3} {row['name']:<{width}}"
+        + (f"{row['code']:6d}" if code else "")
+        + f"{row['images']:8d}{row['accuracy']:10.3f}{row['real_accuracy']:13.3f}  "
+        + (f"{row['instead']} ({row['instead_share']:.3f})" if row["instead"] else "-")
+        for row in rows
+    ]
     return "\n".join(lines)
 
 
 def describe(identity):
     """One line naming the feature extractor, for printing with every result."""
     accuracy = identity.get("test_accuracy")
-    trained = (f", test accuracy {accuracy:.4f}, trained on {identity['train_examples']} images of "
-               f"{identity['dataset']}" if accuracy is not None else "")
-    return (f"features: {identity['architecture']}{trained}, sha256 {identity.get('weights_sha256')}; "
-            f"reference: {identity['reference']}")
+    trained = (
+        f", test accuracy {accuracy:.4f}, trained on {identity['train_examples']} images of {identity['dataset']}"
+        if accuracy is not None
+        else ""
+    )
+    return (
+        f"features: {identity['architecture']}{trained}, sha256 {identity.get('weights_sha256')}; "
+        f"reference: {identity['reference']}"
+    )
 
 
 def format_scores(scores, identity):

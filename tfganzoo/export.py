@@ -17,8 +17,9 @@ from tfganzoo.files import atomic_path
 
 
 def serving_specs(gan):
-    specs = {name: tf.TensorSpec((None, *shape), dtype, name=name)
-             for name, (shape, dtype) in gan.latent_spec().items()}
+    specs = {
+        name: tf.TensorSpec((None, *shape), dtype, name=name) for name, (shape, dtype) in gan.latent_spec().items()
+    }
     if gan.conditional:
         specs["label"] = tf.TensorSpec((None,), tf.int32, name="label")
     return specs

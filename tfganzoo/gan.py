@@ -1,8 +1,8 @@
 """One GAN base class with the one shared `train_step`; variants override small hooks, never the step."""
 
+import keras
 import numpy as np
 import tensorflow as tf
-import keras
 from keras import ops
 
 from tfganzoo import losses
@@ -56,8 +56,22 @@ class GAN(keras.Model):
     num_categorical = 0  # values of the categorical code, where there is one
     num_continuous = 0  # continuous codes
 
-    def __init__(self, generator, discriminator, *, noise_dim, num_classes, loss="ns", penalty="none",
-                 penalty_weight=None, clip=None, d_steps=1, seed=None, ema_decay=0.0, **kwargs):
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        *,
+        noise_dim,
+        num_classes,
+        loss="ns",
+        penalty="none",
+        penalty_weight=None,
+        clip=None,
+        d_steps=1,
+        seed=None,
+        ema_decay=0.0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -177,7 +191,7 @@ class GAN(keras.Model):
         if replicas == 1:
             return sample(batch_size)
         start = context.replica_id_in_sync_group * batch_size
-        return keras.tree.map_structure(lambda x: x[start:start + batch_size], sample(batch_size * replicas))
+        return keras.tree.map_structure(lambda x: x[start : start + batch_size], sample(batch_size * replicas))
 
     @staticmethod
     def _for_gradients(optimizer, loss):
@@ -204,18 +218,23 @@ class GAN(keras.Model):
             values = {}
             if self.penalty.function:
                 critic = lambda images: self.discriminate(images, labels, training=True)["logits"]  # noqa: E731
-                values["Penalty"] = self.penalty.function(critic, ops.cast(real_images, fake_images.dtype),
-                                                          fake_images, self.seed_generator)
+                values["Penalty"] = self.penalty.function(
+                    critic, ops.cast(real_images, fake_images.dtype), fake_images, self.seed_generator
+                )
                 d_loss += self.penalty_weight * values["Penalty"]
             scaled_loss = self._for_gradients(self.d_optimizer, d_loss)
         variables = self.discriminator.trainable_variables
-        self.d_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, variables), variables))
+        self.d_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, variables), variables, strict=True))
         if self.clip:
             for variable in variables:
                 variable.assign(ops.clip(variable, -self.clip, self.clip))
         output = self.loss_pair.output
-        return {"Dis_loss": d_loss, "Real_P": ops.mean(output(real_out["logits"])),
-                "Fake_P": ops.mean(output(fake_out["logits"])), **values}
+        return {
+            "Dis_loss": d_loss,
+            "Real_P": ops.mean(output(real_out["logits"])),
+            "Fake_P": ops.mean(output(fake_out["logits"])),
+            **values,
+        }
 
     def _generator_update(self, labels, batch_size):
         """One G step on fresh latents, through the just-updated discriminator. Returns its loss."""
@@ -226,7 +245,7 @@ class GAN(keras.Model):
             g_loss += self.generator_extra_loss(fake_out, latent, labels)
             scaled_loss = self._for_gradients(self.g_optimizer, g_loss)
         variables = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, variables), variables))
+        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, variables), variables, strict=True))
         if self.generator_ema is not None:
             self._update_average()
         return g_loss
@@ -236,7 +255,7 @@ class GAN(keras.Model):
         holds the same weights, so each assigns the same value to its copy."""
         steps = ops.cast(self.g_optimizer.iterations, keras.config.floatx())
         decay = ops.minimum(self.ema_decay, (1.0 + steps) / (10.0 + steps))
-        for average, variable in zip(self.generator_ema.variables, self.generator.variables):
+        for average, variable in zip(self.generator_ema.variables, self.generator.variables, strict=True):
             average.assign(decay * average + (1.0 - decay) * ops.cast(variable, average.dtype))
 
 
@@ -284,8 +303,13 @@ class ConditionalGAN(LabelledGAN):
         self.mismatch_temperature = mismatch_temperature
         self.label_scores = None
         if mismatched_labels and mismatch_temperature > 0:
-            self.label_scores = self.add_weight(shape=(self.num_classes, self.num_classes), initializer="zeros",
-                                                trainable=False, aggregation="mean", name="label_scores")
+            self.label_scores = self.add_weight(
+                shape=(self.num_classes, self.num_classes),
+                initializer="zeros",
+                trainable=False,
+                aggregation="mean",
+                name="label_scores",
+            )
             self.step_state.append(self.label_scores)
 
     def discriminator_inputs(self, images, labels):
@@ -306,15 +330,18 @@ class ConditionalGAN(LabelledGAN):
         if self.label_scores is None:  # its own shifted by 1..K-1 classes, uniformly
             shift = self._replica_draw(
                 lambda n: keras.random.randint((n,), 1, self.num_classes, seed=self.seed_generator),
-                ops.shape(labels)[0])
+                ops.shape(labels)[0],
+            )
             return (labels + shift) % self.num_classes
         logits = ops.take(ops.convert_to_tensor(self.label_scores), labels, axis=0) / self.mismatch_temperature
         probabilities = ops.softmax(logits - 1e9 * self.one_hot(labels), axis=-1)  # never its own
         # Inverse-CDF sampling with one uniform per image, drawn as one device would draw them: the first
         # class whose cumulative probability exceeds u (a class of probability 0 is never the first).
         cumulative = ops.cumsum(probabilities, axis=-1)
-        u = self._replica_draw(lambda n: keras.random.uniform((n, 1), seed=self.seed_generator),
-                               ops.shape(labels)[0]) * cumulative[:, -1:]
+        u = (
+            self._replica_draw(lambda n: keras.random.uniform((n, 1), seed=self.seed_generator), ops.shape(labels)[0])
+            * cumulative[:, -1:]
+        )
         return ops.minimum(ops.sum(ops.cast(cumulative <= u, "int32"), axis=-1), self.num_classes - 1)
 
     def _update_label_scores(self, labels, wrong, scores):
@@ -339,8 +366,10 @@ class ACGAN(LabelledGAN):
         self.class_weight = class_weight
 
     def discriminator_extra_loss(self, real_out, fake_out, latent, labels):
-        return self.class_weight * (losses.acgan_class_loss(real_out["class_logits"], labels)
-                                    + losses.acgan_class_loss(fake_out["class_logits"], labels))
+        return self.class_weight * (
+            losses.acgan_class_loss(real_out["class_logits"], labels)
+            + losses.acgan_class_loss(fake_out["class_logits"], labels)
+        )
 
     def generator_extra_loss(self, fake_out, latent, labels):
         return self.class_weight * losses.acgan_class_loss(fake_out["class_logits"], labels)
@@ -355,8 +384,7 @@ class InfoGAN(GAN):
 
     latent_codes = True
 
-    def __init__(self, *args, num_categorical=10, num_continuous=2, info_weight=1.0, continuous_weight=1.0,
-                 **kwargs):
+    def __init__(self, *args, num_categorical=10, num_continuous=2, info_weight=1.0, continuous_weight=1.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.num_categorical = num_categorical
         self.num_continuous = num_continuous
@@ -364,20 +392,26 @@ class InfoGAN(GAN):
         self.continuous_weight = continuous_weight
 
     def sample_latent(self, batch_size):
-        return {**super().sample_latent(batch_size),
-                "categorical": keras.random.randint((batch_size,), 0, self.num_categorical, seed=self.seed_generator),
-                "continuous": keras.random.uniform((batch_size, self.num_continuous), -1.0, 1.0,
-                                                   seed=self.seed_generator)}
+        return {
+            **super().sample_latent(batch_size),
+            "categorical": keras.random.randint((batch_size,), 0, self.num_categorical, seed=self.seed_generator),
+            "continuous": keras.random.uniform((batch_size, self.num_continuous), -1.0, 1.0, seed=self.seed_generator),
+        }
 
     def latent_spec(self):
-        return {**super().latent_spec(), "categorical": ((), "int32"),
-                "continuous": ((self.num_continuous,), "float32")}
+        return {
+            **super().latent_spec(),
+            "categorical": ((), "int32"),
+            "continuous": ((self.num_continuous,), "float32"),
+        }
 
     def fixed_latent(self, num, seed):
         rng = np.random.default_rng([seed, 1])  # independent of the noise stream of the same seed
-        return {**super().fixed_latent(num, seed),
-                "categorical": rng.integers(0, self.num_categorical, num).astype(np.int32),
-                "continuous": rng.uniform(-1, 1, (num, self.num_continuous)).astype(np.float32)}
+        return {
+            **super().fixed_latent(num, seed),
+            "categorical": rng.integers(0, self.num_categorical, num).astype(np.int32),
+            "continuous": rng.uniform(-1, 1, (num, self.num_continuous)).astype(np.float32),
+        }
 
     def generator_inputs(self, latent, labels):
         categorical = ops.one_hot(ops.cast(latent["categorical"], "int32"), self.num_categorical)
@@ -386,7 +420,8 @@ class InfoGAN(GAN):
 
     def _information_loss(self, fake_out, latent):
         return self.info_weight * losses.infogan_mutual_information_loss(
-            fake_out, latent["categorical"], latent["continuous"], self.continuous_weight)
+            fake_out, latent["categorical"], latent["continuous"], self.continuous_weight
+        )
 
     def discriminator_extra_loss(self, real_out, fake_out, latent, labels):
         return self._information_loss(fake_out, latent)

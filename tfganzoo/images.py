@@ -33,7 +33,7 @@ def tile(images, columns=None, pad=2):
     grid = np.full((rows * (h + pad) - pad, columns * (w + pad) - pad, c), 255, np.uint8)
     for i, image in enumerate(images):
         top, left = (i // columns) * (h + pad), (i % columns) * (w + pad)
-        grid[top:top + h, left:left + w] = image
+        grid[top : top + h, left : left + w] = image
     return grid
 
 

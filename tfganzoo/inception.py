@@ -29,14 +29,18 @@ class InceptionFeatures:
         try:
             model = keras.applications.InceptionV3(weights=weights)
         except Exception as e:  # Keras raises a bare Exception for a failed download, ValueError/OSError for a bad file
-            raise UserError(f"cannot load the InceptionV3 ImageNet weights ({str(e).splitlines()[0]}); put "
-                            f"{WEIGHTS_FILE} into ~/.keras/models/ or use --features=classifier") from None
+            raise UserError(
+                f"cannot load the InceptionV3 ImageNet weights ({str(e).splitlines()[0]}); put "
+                f"{WEIGHTS_FILE} into ~/.keras/models/ or use --features=classifier"
+            ) from None
         self.model = keras.Model(model.input, [model.get_layer("avg_pool").output, model.output])
         path = KERAS_HOME / "models" / WEIGHTS_FILE if weights == "imagenet" else weights
-        self.identity = {"architecture": "InceptionV3 (Keras Applications), 2048-d avg_pool features, "
-                                         "1000 ImageNet classes",
-                         "dataset": "imagenet", "weights": str(weights),
-                         "weights_sha256": sha256(path) if path and Path(path).is_file() else None}
+        self.identity = {
+            "architecture": "InceptionV3 (Keras Applications), 2048-d avg_pool features, 1000 ImageNet classes",
+            "dataset": "imagenet",
+            "weights": str(weights),
+            "weights_sha256": sha256(path) if path and Path(path).is_file() else None,
+        }
 
     @staticmethod
     def preprocess(images_uint8):
@@ -49,7 +53,7 @@ class InceptionFeatures:
     def features_and_probabilities(self, images_uint8, batch_size=100):
         features, probabilities = [], []
         for start in range(0, len(images_uint8), batch_size):
-            f, p = self.model(self.preprocess(images_uint8[start:start + batch_size]), training=False)
+            f, p = self.model(self.preprocess(images_uint8[start : start + batch_size]), training=False)
             features.append(np.asarray(f))
             probabilities.append(np.asarray(p))
         return np.concatenate(features), np.concatenate(probabilities)

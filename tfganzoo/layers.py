@@ -36,8 +36,13 @@ class Maxout(layers.Layer):
         return (input_shape[0], self.units)
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units, "pieces": self.pieces, "activation": self.activation,
-                "spectral_norm": self.spectral_norm}
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "pieces": self.pieces,
+            "activation": self.activation,
+            "spectral_norm": self.spectral_norm,
+        }
 
 
 @keras.saving.register_keras_serializable(package="tfganzoo")
@@ -56,8 +61,11 @@ class MinibatchDiscrimination(layers.Layer):
         self.kernel_dim = kernel_dim
 
     def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(input_shape[-1], self.num_kernels * self.kernel_dim),
-                                      initializer=keras.initializers.RandomNormal(stddev=0.05), name="kernel")
+        self.kernel = self.add_weight(
+            shape=(input_shape[-1], self.num_kernels * self.kernel_dim),
+            initializer=keras.initializers.RandomNormal(stddev=0.05),
+            name="kernel",
+        )
 
     def call(self, inputs):
         m = ops.reshape(ops.matmul(inputs, self.kernel), (-1, self.num_kernels, self.kernel_dim))

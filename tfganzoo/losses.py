@@ -14,7 +14,7 @@ Gradient penalties (LIPSCHITZ_PENALTIES) take the critic as a function of images
 
 import dataclasses
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import keras
 import tensorflow as tf
@@ -22,9 +22,9 @@ from keras import ops
 
 from tfganzoo.errors import unknown_choice
 
-
 # With D(x) = sigmoid(logit): -log D(x) == softplus(-logit) and -log(1 - D(x)) == softplus(logit),
 # computed without overflow for large logits.
+
 
 # Goodfellow et al. 2014, "Generative Adversarial Nets", section 3 (non-saturating generator heuristic).
 def ns_generator_loss(fake_logits):
@@ -73,6 +73,7 @@ def lsgan_discriminator_loss(real_logits, fake_logits):
 
 # ----- gradient penalties on the discriminator, added to its loss times --penalty_weight -----
 
+
 def gradient_norms(critic, images, epsilon=1e-12):
     """||grad_x critic(x)||_2 per example, with `epsilon` inside the square root (finite gradient at 0)."""
     with tf.GradientTape() as tape:
@@ -110,6 +111,7 @@ def r1_penalty(critic, real, fake, seed=None):
 
 
 # ----- auxiliary terms, added by the AC-GAN and InfoGAN hooks -----
+
 
 # Odena et al. 2017, "Conditional Image Synthesis with Auxiliary Classifier GANs", eq. 2 (L_C, negated).
 def acgan_class_loss(class_logits, labels):

@@ -64,8 +64,8 @@ def _kth_neighbour_distances(features, k, chunk=1000):
     """Distance from each point to its k-th nearest other point of the same set."""
     radii = np.empty(len(features))
     for start in range(0, len(features), chunk):
-        d = _distances(features[start:start + chunk], features)
-        radii[start:start + chunk] = np.partition(d, k, axis=1)[:, k]  # column 0 is the point itself
+        d = _distances(features[start : start + chunk], features)
+        radii[start : start + chunk] = np.partition(d, k, axis=1)[:, k]  # column 0 is the point itself
     return radii
 
 
@@ -76,8 +76,10 @@ def _distances(a, b):
 
 def _coverage(points, centres, radii, chunk=1000):
     """Fraction of `points` inside at least one ball (centre, radius)."""
-    inside = [np.any(_distances(points[s:s + chunk], centres) <= radii[None, :], axis=1)
-              for s in range(0, len(points), chunk)]
+    inside = [
+        np.any(_distances(points[s : s + chunk], centres) <= radii[None, :], axis=1)
+        for s in range(0, len(points), chunk)
+    ]
     return float(np.mean(np.concatenate(inside)))
 
 
@@ -86,8 +88,10 @@ def precision_recall(real, fake, k=3):
     """(precision, recall): the fraction of fakes inside the real manifold (balls of each real point's
     k-th nearest-neighbour radius), and of reals inside the fake manifold."""
     real, fake = np.float64(real), np.float64(fake)
-    return (_coverage(fake, real, _kth_neighbour_distances(real, k)),
-            _coverage(real, fake, _kth_neighbour_distances(fake, k)))
+    return (
+        _coverage(fake, real, _kth_neighbour_distances(real, k)),
+        _coverage(real, fake, _kth_neighbour_distances(fake, k)),
+    )
 
 
 def label_accuracy(probabilities, requested):

@@ -40,16 +40,28 @@ COUNT = Check("be zero or a positive integer", lambda v: _is_int(v) and v >= 0, 
 POSITIVE = Check("be positive", lambda v: _is_number(v) and v > 0)
 NON_NEGATIVE = Check("be zero or positive", lambda v: _is_number(v) and v >= 0, {"lower_bound": 0})
 FRACTION = Check("lie in [0, 1)", lambda v: _is_number(v) and 0 <= v < 1, {"lower_bound": 0})
-SEED = Check("be an integer in [0, 2**32)", lambda v: _is_int(v) and 0 <= v < 2**32,
-             {"lower_bound": 0, "upper_bound": 2**32 - 1})
+SEED = Check(
+    "be an integer in [0, 2**32)", lambda v: _is_int(v) and 0 <= v < 2**32, {"lower_bound": 0, "upper_bound": 2**32 - 1}
+)
 SAMPLES = Check("be an integer of at least 10", lambda v: _is_int(v) and v >= 10, {"lower_bound": 10})
 NO_OR_SAMPLES = Check("be 0 or at least 10", lambda v: _is_int(v) and (v == 0 or v >= 10), {"lower_bound": 0})
 PLAIN_NAME = Check("be a plain directory name", lambda v: isinstance(v, str) and bool(v) and Path(v).name == v)
 TYPE_REQUIREMENT = {bool: "be true or false", int: "be an integer", float: "be a number", str: "be text"}
 
 
-def option(default=dataclasses.MISSING, help="", *, check=None, choices=None, models=None, reads="run",
-           resumable=False, aliases=(), flag_default=None, flag=True):
+def option(
+    default=dataclasses.MISSING,
+    help="",
+    *,
+    check=None,
+    choices=None,
+    models=None,
+    reads="run",
+    resumable=False,
+    aliases=(),
+    flag_default=None,
+    flag=True,
+):
     """A Config field with what the rest of the project derives from it.
 
     check: a Check; choices: a function returning the registry of valid names (its keys); models: the models
@@ -58,8 +70,17 @@ def option(default=dataclasses.MISSING, help="", *, check=None, choices=None, mo
     spellings (the tutorial's); flag_default: the flag's default where the field has none (model); flag: False
     for what the data fills in.
     """
-    metadata = {"help": help, "check": check, "choices": choices, "models": models, "reads": reads,
-                "resumable": resumable, "aliases": aliases, "flag_default": flag_default, "flag": flag}
+    metadata = {
+        "help": help,
+        "check": check,
+        "choices": choices,
+        "models": models,
+        "reads": reads,
+        "resumable": resumable,
+        "aliases": aliases,
+        "flag_default": flag_default,
+        "flag": flag,
+    }
     return dataclasses.field(default=default, metadata=metadata)
 
 
@@ -86,17 +107,18 @@ def check_value(field, value, model):
         if optional or not meta["flag"]:
             return
         raise UserError(f"{field.name} must {requirement}, got None")
-    right_type = {bool: isinstance(value, bool), int: _is_int(value), float: _is_number(value),
-                  str: isinstance(value, str)}.get(kind, True)
+    right_type = {
+        bool: isinstance(value, bool),
+        int: _is_int(value),
+        float: _is_number(value),
+        str: isinstance(value, str),
+    }.get(kind, True)
     if not right_type or (meta["check"] and not meta["check"].accepts(value)):
         raise UserError(f"{field.name} must {requirement}, got {value!r}")
     if meta["choices"] and value not in meta["choices"]():
         raise unknown_choice(field.name, value, meta["choices"]())
     if not applies(field, model) and value != field.default:
         raise UserError(f"{field.name}={value!r} is an option of {', '.join(meta['models'])}, not of {model}")
-
-
-
 
 
 # ----- the command line -----
@@ -180,12 +202,17 @@ def values_from_flags(fields, flag_values):
 
 def reference(fields):
     """docs/flags.md: the flags of the options `fields`, as they are declared."""
-    lines = ["# train.py flags", "",
-             "Generated from the option declarations in `tfganzoo/config.py` by `python -m tfganzoo.config`; do not",
-             "edit by hand. A value in the presets column is what `--preset=default` / `--preset=tutorial` gives",
-             "when the flag is not set; \"resumable\" options may change when a run is resumed (all others must",
-             "match the run's config.json).", "",
-             "| flag | type | default | resumable | what it does |", "|---|---|---|---|---|"]
+    lines = [
+        "# train.py flags",
+        "",
+        "Generated from the option declarations in `tfganzoo/config.py` by `python -m tfganzoo.config`; do not",
+        "edit by hand. A value in the presets column is what `--preset=default` / `--preset=tutorial` gives",
+        'when the flag is not set; "resumable" options may change when a run is resumed (all others must',
+        "match the run's config.json).",
+        "",
+        "| flag | type | default | resumable | what it does |",
+        "|---|---|---|---|---|",
+    ]
     for field in fields:
         if not field.metadata["flag"]:
             continue
@@ -198,9 +225,14 @@ def reference(fields):
         registry = field.metadata["choices"]() if field.metadata["choices"] else {}
         described = any(hasattr(entry, "DESCRIPTION") for entry in registry.values())
         choices = f" Choices: {', '.join(f'`{c}`' for c in registry)}." if registry and not described else ""
-        lines.append(f"| `--{name}`{aliases} | {type_name}{' or unset' if optional else ''} | {default} | "
-                     f"{'yes' if field.metadata['resumable'] else ''} | {flag_help(field).split(' Presets:')[0]}"
-                     f"{choices} |")
-    lines += ["", "Also: `--lr` sets `--g_lr` and `--d_lr` together; `--fresh` moves an existing run aside and "
-              "starts over.", ""]
+        lines.append(
+            f"| `--{name}`{aliases} | {type_name}{' or unset' if optional else ''} | {default} | "
+            f"{'yes' if field.metadata['resumable'] else ''} | {flag_help(field).split(' Presets:')[0]}"
+            f"{choices} |"
+        )
+    lines += [
+        "",
+        "Also: `--lr` sets `--g_lr` and `--d_lr` together; `--fresh` moves an existing run aside and starts over.",
+        "",
+    ]
     return "\n".join(lines)

@@ -24,11 +24,15 @@ def find_generator_weights(weights_dir):
     weights_dir = Path(weights_dir)
     if (weights_dir / GENERATOR_FINAL).is_file():
         return weights_dir / GENERATOR_FINAL
-    saved = sorted((int(m.group(1)), p) for p in weights_dir.glob("generator_epoch_*.weights.h5")
-                   if (m := GENERATOR_EPOCH.fullmatch(p.name)))
+    saved = sorted(
+        (int(m.group(1)), p)
+        for p in weights_dir.glob("generator_epoch_*.weights.h5")
+        if (m := GENERATOR_EPOCH.fullmatch(p.name))
+    )
     if not saved:
-        raise UserError(f"no generator weights in {weights_dir} (training writes them every --save_every "
-                        f"epochs and at the end)")
+        raise UserError(
+            f"no generator weights in {weights_dir} (training writes them every --save_every epochs and at the end)"
+        )
     return saved[-1][1]
 
 
@@ -92,8 +96,10 @@ def training_grid(gan, seed, rows=20):
 def require_codes(gan, what):
     """A UserError unless `gan` has latent codes (categorical and continuous), which `what` needs."""
     if not gan.latent_codes:
-        raise UserError(f"{what} need latent codes, which only {models.having('latent_codes')} runs have; this run "
-                        f"is {type(gan).__name__}")
+        raise UserError(
+            f"{what} need latent codes, which only {models.having('latent_codes')} runs have; this run "
+            f"is {type(gan).__name__}"
+        )
 
 
 def traversal(gan, code, steps, seed):
@@ -128,8 +134,9 @@ def continuous_code_effects(gan, num, seed):
     for code in range(gan.num_continuous):
         low, high = latent["continuous"].copy(), latent["continuous"].copy()
         low[:, code], high[:, code] = -1, 1
-        effects[f"continuous_effect_{code}"] = change({**latent, "continuous": low},
-                                                      {**latent, "continuous": high}) / noise_change
+        effects[f"continuous_effect_{code}"] = (
+            change({**latent, "continuous": low}, {**latent, "continuous": high}) / noise_change
+        )
     return effects
 
 

@@ -12,10 +12,12 @@ import re
 import sys
 import tempfile
 
-STARTUP_NOISE = re.compile(r"All log messages before absl::InitializeLog|oneDNN custom operations are on"
-                           r"|Could not find cuda drivers|failed call to cuInit|Unable to register cu(FFT|DNN|BLAS)"
-                           r"|TensorFlow binary is optimized to use available CPU instructions"
-                           r"|^To enable the following instructions: .*rebuild TensorFlow")
+STARTUP_NOISE = re.compile(
+    r"All log messages before absl::InitializeLog|oneDNN custom operations are on"
+    r"|Could not find cuda drivers|failed call to cuInit|Unable to register cu(FFT|DNN|BLAS)"
+    r"|TensorFlow binary is optimized to use available CPU instructions"
+    r"|^To enable the following instructions: .*rebuild TensorFlow"
+)
 
 
 def import_tensorflow_quietly():

@@ -94,8 +94,10 @@ def compile_gan(config, steps_per_execution=1, steps_per_epoch=None):
     train_steps = config.epochs * steps_per_epoch if steps_per_epoch else None
     # The discriminator's optimizer updates d_steps times per train step.
     updates = (train_steps, train_steps and train_steps * config.d_steps)
-    optimizers = [keras.optimizers.Adam(learning_rate(config, lr, n), beta_1=config.beta_1, beta_2=config.beta_2)
-                  for lr, n in zip((config.g_lr, config.d_lr), updates)]
+    optimizers = [
+        keras.optimizers.Adam(learning_rate(config, lr, n), beta_1=config.beta_1, beta_2=config.beta_2)
+        for lr, n in zip((config.g_lr, config.d_lr), updates, strict=True)
+    ]
     if models.precision_policy(config.mixed_precision) == "mixed_float16":
         # float16 gradients underflow: scale each loss up, and its gradients back (skipping overflowed steps).
         optimizers = [keras.optimizers.LossScaleOptimizer(optimizer) for optimizer in optimizers]
@@ -129,9 +131,16 @@ def make_callbacks(config, gan, evaluator, checkpointing):
     run_dir, epochs = config.run_dir, config.epochs
     evaluations = []
     if evaluator and config.eval_every:
-        evaluations.append(callbacks.PeriodicEvaluation(evaluator, gan, run_dir / "metrics.csv",
-                                                        run_dir / "tensorboard" / "eval", config.eval_every,
-                                                        config.eval_samples))
+        evaluations.append(
+            callbacks.PeriodicEvaluation(
+                evaluator,
+                gan,
+                run_dir / "metrics.csv",
+                run_dir / "tensorboard" / "eval",
+                config.eval_every,
+                config.eval_samples,
+            )
+        )
     if evaluator and config.final_eval_samples:
         evaluations.append(callbacks.FinalEvaluation(evaluator, gan, run_dir, config.final_eval_samples, epochs))
     return [
@@ -150,15 +159,21 @@ def resumed_config(config, stored):
 
     Values left unset (None) take the stored ones, so a run started with a random seed resumes without one.
     """
-    changed = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
-               if getattr(config, f.name) is not None and f.name not in ("image_shape", "num_classes")
-               and getattr(config, f.name) != getattr(stored, f.name)}
+    changed = {
+        f.name: getattr(config, f.name)
+        for f in dataclasses.fields(config)
+        if getattr(config, f.name) is not None
+        and f.name not in ("image_shape", "num_classes")
+        and getattr(config, f.name) != getattr(stored, f.name)
+    }
     conflicts = [name for name in changed if name not in config_lib.RESUMABLE]
     if conflicts:
         found = ", ".join(f"{name}={changed[name]!r} (the run has {getattr(stored, name)!r})" for name in conflicts)
-        raise UserError(f"{config.run_dir} holds a run this command does not match: {found}; to resume it, "
-                        f"{_resume_advice({name: getattr(stored, name) for name in conflicts})}, or add --fresh to "
-                        "start over")
+        raise UserError(
+            f"{config.run_dir} holds a run this command does not match: {found}; to resume it, "
+            f"{_resume_advice({name: getattr(stored, name) for name in conflicts})}, or add --fresh to "
+            "start over"
+        )
     resumed = dataclasses.replace(stored, **{name: changed[name] for name in changed if name in config_lib.RESUMABLE})
     config_lib.validate(resumed, f"resuming {config.run_dir}: ")  # a new strategy may not suit the run
     return resumed
@@ -167,8 +182,11 @@ def resumed_config(config, stored):
 def _resume_advice(stored_values):
     """The train.py flags that give a run its stored values back (a preset whose defaults changed since the run
     started leaves its plain command not matching it)."""
-    given = [f"--{'' if value else 'no'}{name}" if isinstance(value, bool) else f"--{name}={value}"
-             for name, value in stored_values.items() if value is not None]
+    given = [
+        f"--{'' if value else 'no'}{name}" if isinstance(value, bool) else f"--{name}={value}"
+        for name, value in stored_values.items()
+        if value is not None
+    ]
     left_out = [f"--{name}" for name, value in stored_values.items() if value is None]
     advice = []
     if given:
@@ -223,14 +241,18 @@ def train(config, verbose=None, fresh=False):
         config = dataclasses.replace(config, seed=seed, steps_per_execution=resolved_steps_per_execution(config))
     config, data = prepare(config)
     if resuming and (config.image_shape, config.num_classes) != (stored.image_shape, stored.num_classes):
-        raise UserError(f"the data has images of shape {config.image_shape} in {config.num_classes} classes, but "
-                        f"{run_dir} was trained on {stored.image_shape} in {stored.num_classes} classes")
+        raise UserError(
+            f"the data has images of shape {config.image_shape} in {config.num_classes} classes, but "
+            f"{run_dir} was trained on {stored.image_shape} in {stored.num_classes} classes"
+        )
     evaluator = make_evaluator(config, data)  # first: training a classifier draws from the global seed
     keras.utils.set_random_seed(config.seed)
     set_determinism(uses_xla(config))
     if config.d_steps > 1 and len(data) < config.step_examples:
-        raise UserError(f"--batch_size={config.batch_size} x --d_steps={config.d_steps} = {config.step_examples} "
-                        f"examples per step is more than the dataset has ({len(data)})")
+        raise UserError(
+            f"--batch_size={config.batch_size} x --d_steps={config.d_steps} = {config.step_examples} "
+            f"examples per step is more than the dataset has ({len(data)})"
+        )
     datasets.train_pipeline(data, config.step_examples, config.seed)  # checks the batch size
     steps, per_execution = epoch_plan(config, len(data))
     with strategy.scope():
@@ -239,8 +261,7 @@ def train(config, verbose=None, fresh=False):
         # Every worker must run the same callbacks (saving reads variables that sum over workers), so the
         # others write a run of their own into a scratch directory, deleted at the end.
         with tempfile.TemporaryDirectory(prefix="tfganzoo-worker-") as scratch:
-            output = dataclasses.replace(config, log_dir=scratch, weights_dir=None, eval_every=0,
-                                         final_eval_samples=0)
+            output = dataclasses.replace(config, log_dir=scratch, weights_dir=None, eval_every=0, final_eval_samples=0)
             _fit(config, output, gan, data, steps, None, resuming, verbose)
         return config
     if fresh and run_dir.exists():
@@ -254,21 +275,27 @@ def _fit(config, output, gan, data, steps, evaluator, resuming, verbose):
     """Trains from the newest checkpoint of config.run_dir (or from the start), `steps` steps per epoch,
     writing into output.run_dir (the same, except for the non-chief workers of multi_worker)."""
     store = checkpoints.Checkpoints(output.run_dir / "checkpoints", gan, config.keep_checkpoints)
-    checkpointing = checkpoints.Checkpointing(store, checkpoints.signals, config.checkpoint_minutes,
-                                              config.epochs)
+    checkpointing = checkpoints.Checkpointing(store, checkpoints.signals, config.checkpoint_minutes, config.epochs)
     with run_lock(output.run_dir), checkpoints.signals:
         epoch, step = _resume(config, output, store) if resuming else _start(output, store)
-        print(f"Training {config.model} on {len(data)} images of {config.dataset} from {data.source}; "
-              f"{steps} steps/epoch, {gan.steps_per_execution} per execution{', XLA' if gan.jit_compile else ''}; "
-              f"writing to {output.run_dir}", flush=True)
+        print(
+            f"Training {config.model} on {len(data)} images of {config.dataset} from {data.source}; "
+            f"{steps} steps/epoch, {gan.steps_per_execution} per execution{', XLA' if gan.jit_compile else ''}; "
+            f"writing to {output.run_dir}",
+            flush=True,
+        )
 
         def fit(first_epoch, last_epoch, steps_per_epoch, start_step):
             checkpointing.resume(first_epoch, start_step)
-            gan.fit(datasets.train_pipeline(data, config.step_examples, config.seed, first_epoch * steps + start_step),
-                    initial_epoch=first_epoch, epochs=last_epoch, steps_per_epoch=steps_per_epoch,
-                    callbacks=make_callbacks(output, gan, evaluator, checkpointing),
-                    shuffle=False,  # the pipeline shuffles
-                    verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2))
+            gan.fit(
+                datasets.train_pipeline(data, config.step_examples, config.seed, first_epoch * steps + start_step),
+                initial_epoch=first_epoch,
+                epochs=last_epoch,
+                steps_per_epoch=steps_per_epoch,
+                callbacks=make_callbacks(output, gan, evaluator, checkpointing),
+                shuffle=False,  # the pipeline shuffles
+                verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2),
+            )
 
         try:
             if step:  # finish the interrupted epoch first
@@ -281,22 +308,30 @@ def _fit(config, output, gan, data, steps, evaluator, resuming, verbose):
             last = store.latest()
             raise checkpoints.TrainingDiverged(
                 f"training diverged: {e}. Nothing was saved after the newest checkpoint, {last[2]}; lower the "
-                "learning rates or add --penalty or --spectral_norm, with --fresh to start over") from None
+                "learning rates or add --penalty or --spectral_norm, with --fresh to start over"
+            ) from None
 
 
 def _finished(config):
     """Whether the run in config.run_dir has trained all config.epochs (saying so); refuses fewer epochs."""
     latest = checkpoints.latest_position(config.run_dir / "checkpoints")
     if latest is None:
-        raise UserError(f"{config.run_dir} holds a run but no checkpoint to resume from (it was removed, or the "
-                        "run predates checkpoints); add --fresh to move it aside and start over")
+        raise UserError(
+            f"{config.run_dir} holds a run but no checkpoint to resume from (it was removed, or the "
+            "run predates checkpoints); add --fresh to move it aside and start over"
+        )
     epoch, step, _ = latest
     if (epoch, step) > (config.epochs, 0):
-        raise UserError(f"--epochs={config.epochs} is fewer than {config.run_dir} has trained already "
-                        f"({epoch}{' and part of the next' if step else ''})")
+        raise UserError(
+            f"--epochs={config.epochs} is fewer than {config.run_dir} has trained already "
+            f"({epoch}{' and part of the next' if step else ''})"
+        )
     if epoch == config.epochs:
-        print(f"{config.run_dir} has finished its {epoch} epochs; nothing to do (raise --epochs to train on, or "
-              "add --fresh to start over)", flush=True)
+        print(
+            f"{config.run_dir} has finished its {epoch} epochs; nothing to do (raise --epochs to train on, or "
+            "add --fresh to start over)",
+            flush=True,
+        )
     return epoch == config.epochs
 
 

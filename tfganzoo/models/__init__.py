@@ -56,8 +56,10 @@ def build_gan(config):
     """The GAN described by a resolved `Config` (its image_shape and num_classes filled from the data)."""
     module = get_model(config.model)
     if module.GAN_CLASS.conditional and config.num_classes < 2:
-        raise UserError(f"{config.model} generates by class, but {config.dataset} has {config.num_classes} class; "
-                        f"use a labelled dataset or an unconditional model (gan, dcgan, infogan)")
+        raise UserError(
+            f"{config.model} generates by class, but {config.dataset} has {config.num_classes} class; "
+            f"use a labelled dataset or an unconditional model (gan, dcgan, infogan)"
+        )
     with dtype_policy(precision_policy(config.mixed_precision)):
         discriminator = module.build_discriminator(config)
         if config.spectral_norm or config.penalty != "none":
@@ -66,8 +68,14 @@ def build_gan(config):
         if tf.distribute.get_strategy().num_replicas_in_sync > 1:
             # Batch norm over the global batch, as on one device, not over each replica's share.
             generator, discriminator = map(synchronized_copy, (generator, discriminator))
-    return module.GAN_CLASS(generator, discriminator, noise_dim=config.noise_dim, num_classes=config.num_classes,
-                            seed=config.seed, **config.gan_arguments())
+    return module.GAN_CLASS(
+        generator,
+        discriminator,
+        noise_dim=config.noise_dim,
+        num_classes=config.num_classes,
+        seed=config.seed,
+        **config.gan_arguments(),
+    )
 
 
 def precision_policy(mixed):
@@ -108,6 +116,7 @@ def adapted(network, spectral_norm=False, layer_norm=False, synchronized=False):
       the whole batch.
     synchronized: BatchNormalization computes its statistics across all replicas of a tf.distribute strategy.
     """
+
     def clone(layer):
         config = layer.get_config()
         if spectral_norm and isinstance(layer, (layers.Dense, layers.Conv2D)):
@@ -119,4 +128,5 @@ def adapted(network, spectral_norm=False, layer_norm=False, synchronized=False):
         if synchronized and isinstance(layer, layers.BatchNormalization):
             return layers.BatchNormalization.from_config({**config, "synchronized": True})
         return layer.__class__.from_config(config)
+
     return keras.models.clone_model(network, clone_function=clone)

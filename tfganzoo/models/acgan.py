@@ -3,8 +3,8 @@
 import keras
 from keras import layers
 
-from tfganzoo.layers import adversarial_head
 from tfganzoo.gan import ACGAN
+from tfganzoo.layers import adversarial_head
 from tfganzoo.models.dcgan import discriminator_body, generator_body
 
 DESCRIPTION = "auxiliary classifier GAN (Odena et al. 2017)"
@@ -32,6 +32,8 @@ def build_discriminator(config):
     """images -> {"logits": [B, 1] real/fake, "class_logits": [B, num_classes]}, one shared body."""
     image = keras.Input(tuple(config.image_shape), name="image")
     features = discriminator_body(image)
-    outputs = {"logits": adversarial_head(features, config.minibatch_discrimination),
-               "class_logits": layers.Dense(config.num_classes)(features)}
+    outputs = {
+        "logits": adversarial_head(features, config.minibatch_discrimination),
+        "class_logits": layers.Dense(config.num_classes)(features),
+    }
     return keras.Model(image, outputs, name="acgan_discriminator")

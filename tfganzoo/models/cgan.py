@@ -31,9 +31,22 @@ TUTORIAL = dict(epochs=150, batch_size=256, g_lr=2e-4, d_lr=2e-4, beta_1=0.9, no
 # the labels fell back (0.705). Then the R1 penalty (Mescheder et al. 2018), which had not helped the uniform
 # draw's labels, beat that on every score: FID 14.3 / 13.9 -> 9.5 / 7.7, precision 0.80 / 0.78 -> 0.82 / 0.83, recall
 # 0.37 / 0.37 -> 0.38 / 0.41, label accuracy 0.925 / 0.935 -> 0.969 / 0.960, for epochs 1.3 times as long.
-DEFAULTS = dict(epochs=20, batch_size=64, g_lr=2e-4, d_lr=5e-4, beta_1=0.5, noise_dim=100, loss="lsgan",
-                spectral_norm=True, lr_decay=True, mismatched_labels=True, mismatch_temperature=0.05, dropout=0.0,
-                ema_decay=0.999, penalty="r1")
+DEFAULTS = dict(
+    epochs=20,
+    batch_size=64,
+    g_lr=2e-4,
+    d_lr=5e-4,
+    beta_1=0.5,
+    noise_dim=100,
+    loss="lsgan",
+    spectral_norm=True,
+    lr_decay=True,
+    mismatched_labels=True,
+    mismatch_temperature=0.05,
+    dropout=0.0,
+    ema_decay=0.999,
+    penalty="r1",
+)
 GAN_CLASS = ConditionalGAN
 XLA_ON_CPU = True  # its step measured faster with XLA on a CPU (bench/throughput.py)
 

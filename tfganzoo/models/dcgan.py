@@ -15,8 +15,8 @@ import keras
 from keras import layers
 
 from tfganzoo.errors import UserError
-from tfganzoo.layers import adversarial_head
 from tfganzoo.gan import GAN
+from tfganzoo.layers import adversarial_head
 
 DESCRIPTION = "deep convolutional GAN (Radford et al. 2016)"
 # The PyTorch tutorial's recipe for 28x28; beta_1 = 0.5 as in the DCGAN paper.
@@ -37,9 +37,11 @@ def is_classic(image_shape):
         return True
     if height % 4 == 0 and width % 4 == 0:
         return False
-    raise UserError(f"the convolutional networks cannot build {height}x{width}x{channels} images: they need "
-                    f"sides divisible by 4 (28x28) or square power-of-two sides of at least 16 (32x32, 64x64); "
-                    f"choose --image_size accordingly")
+    raise UserError(
+        f"the convolutional networks cannot build {height}x{width}x{channels} images: they need "
+        f"sides divisible by 4 (28x28) or square power-of-two sides of at least 16 (32x32, 64x64); "
+        f"choose --image_size accordingly"
+    )
 
 
 def _bn_act(x, activation):
@@ -71,8 +73,9 @@ def discriminator_body(image):
         halvings = int(math.log2(height)) - 2  # down to 4 x 4
         x = lrelu()(layers.Conv2D(512 >> (halvings - 1), 5, strides=2, padding="same")(image))
         for halving in range(1, halvings):
-            x = _bn_act(layers.Conv2D(512 >> (halvings - 1 - halving), 5, strides=2, padding="same",
-                                      use_bias=False)(x), lrelu)
+            x = _bn_act(
+                layers.Conv2D(512 >> (halvings - 1 - halving), 5, strides=2, padding="same", use_bias=False)(x), lrelu
+            )
         return layers.Flatten()(x)
     lrelu = lambda: layers.LeakyReLU(negative_slope=0.01)  # noqa: E731
     x = lrelu()(layers.Conv2D(32, 5, strides=2, padding="same")(image))

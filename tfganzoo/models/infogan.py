@@ -3,8 +3,8 @@
 import keras
 from keras import layers
 
-from tfganzoo.layers import adversarial_head
 from tfganzoo.gan import InfoGAN
+from tfganzoo.layers import adversarial_head
 from tfganzoo.models.dcgan import discriminator_body, generator_body
 
 DESCRIPTION = "information-maximising GAN (Chen et al. 2016)"

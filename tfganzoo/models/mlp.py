@@ -5,8 +5,8 @@ import math
 import keras
 from keras import layers
 
-from tfganzoo.layers import adversarial_head
 from tfganzoo.gan import GAN
+from tfganzoo.layers import adversarial_head
 
 DESCRIPTION = "vanilla MLP GAN (Goodfellow et al. 2014)"
 TUTORIAL = dict(epochs=50, batch_size=64, g_lr=2e-4, d_lr=2e-4, beta_1=0.5, noise_dim=100)
@@ -25,8 +25,9 @@ TUTORIAL = dict(epochs=50, batch_size=64, g_lr=2e-4, d_lr=2e-4, beta_1=0.5, nois
 # discriminator updates per generator update (half the generator's updates per epoch) raised recall by 0.13 /
 # 0.12 (-> 0.42 / 0.44) for FID (-> 13.2 / 12.9) and a little precision (-> 0.85 / 0.84); three cost much FID
 # for little recall (19.8, 0.45, seed 1), and two with a faster generator or at batch 16 lost on both.
-DEFAULTS = dict(TUTORIAL, epochs=20, batch_size=32, spectral_norm=True, minibatch_discrimination=True,
-                ema_decay=0.9999, d_steps=2)
+DEFAULTS = dict(
+    TUTORIAL, epochs=20, batch_size=32, spectral_norm=True, minibatch_discrimination=True, ema_decay=0.9999, d_steps=2
+)
 GAN_CLASS = GAN
 XLA_ON_CPU = True  # its step measured faster with XLA on a CPU (bench/throughput.py)
 
