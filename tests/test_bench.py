@@ -11,6 +11,9 @@ from PIL import Image
 from conftest import ROOT
 from tfganzoo import models
 
+sys.path.insert(0, str(ROOT / "bench"))
+import cards  # noqa: E402  (bench/cards.py)
+
 pytestmark = pytest.mark.slow
 
 
@@ -127,3 +130,130 @@ def test_quality_benchmark_stops_with_one_line_when_a_run_fails(tmp_path):
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert r"ema_decay must lie in [0, 1), got 2.0" in result.stderr  # train.py's own reason
     assert f"bench/quality.py: error: the run {tmp_path}/cgan-s1 did not finish" in result.stderr
+
+
+def fake_run(log_dir, name, scores, sha="ab"):
+    (log_dir / name).mkdir(parents=True)
+    (log_dir / name / "metrics.json").write_text(
+        json.dumps(
+            {
+                "num_samples": 100,
+                "scores": scores,
+                "features": {
+                    "architecture": "convnet",
+                    "test_accuracy": 0.91,
+                    "weights_sha256": sha,
+                    "reference": "test split, 20 images",
+                },
+            }
+        )
+    )
+
+
+def test_quality_benchmark_writes_the_cards_and_the_readme_table_from_the_runs(tmp_path):
+    logs, docs = tmp_path / "logs", tmp_path / "root"
+    for name, fid, accuracy in (
+        ("cgan-s1", 10.0, 0.9),
+        ("cgan-s2", 12.0, 0.8),
+        ("cgan-tutorial-s1", 100.0, 0.1),
+        ("cgan-tutorial-s2", 120.0, 0.3),
+    ):
+        fake_run(logs, name, {"fid": fid, "precision": 0.5, "recall": 0.25, "label_accuracy": accuracy})
+    for name in ("dcgan-s1", "dcgan-s2", "dcgan-tutorial-s1", "dcgan-tutorial-s2"):
+        fake_run(logs, name, {"fid": 4.0, "precision": 0.7, "recall": 0.6})
+    docs.mkdir()
+    (docs / "README.md").write_text(f"# zoo\n\n{cards.BEGIN}\nold table\n{cards.END}\n\nmore text\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/quality.py",
+            "--models=cgan,dcgan",
+            "--presets=default,tutorial",
+            "--seeds=1,2",
+            "--epochs=2",
+            f"--log_dir={logs}",
+            "--write_docs",
+            f"--docs_root={docs}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    readme = (docs / "README.md").read_text()
+    assert readme.startswith("# zoo\n\n") and readme.endswith("\n\nmore text\n") and "old table" not in readme
+    assert cards.parse_table(cards.generated_block(readme)) == [
+        ["model", "preset", "FID", "precision", "recall", "label accuracy"],
+        ["[`cgan`](docs/results/cgan.md)", "`default`", "11.0", "0.50", "0.25", "0.850"],
+        ["", "`tutorial`", "110.0", "0.50", "0.25", "0.200"],
+        ["[`dcgan`](docs/results/dcgan.md)", "`default`", "4.0", "0.70", "0.60", "–"],
+        ["", "`tutorial`", "4.0", "0.70", "0.60", "–"],
+    ]
+    card = (docs / "docs" / "results" / "cgan.md").read_text()
+    assert card.startswith("# `cgan`\n")
+    rows = cards.parse_table(cards.generated_block(card))
+    assert rows[0] == ["preset", "seed", "FID", "precision", "recall", "label accuracy"]
+    assert rows[1:4] == [
+        ["`default`", "1", "10.0", "0.50", "0.25", "0.900"],
+        ["`default`", "2", "12.0", "0.50", "0.25", "0.800"],
+        ["`default`", "**mean**", "11.0", "0.50", "0.25", "0.850"],
+    ]
+    assert "python train.py --model=cgan --preset=P --dataset=fashion_mnist --epochs=2 --seed=S" in card
+    assert "classifier `convnet` (test accuracy 0.91, sha256 `ab`)" in card
+    # A second run leaves the hand-written parts of a card alone.
+    (docs / "docs" / "results" / "cgan.md").write_text(card.replace("# `cgan`\n", "# `cgan`\n\nWhy the recipe.\n"))
+    subprocess.run(
+        [
+            sys.executable,
+            "bench/quality.py",
+            "--models=cgan",
+            "--presets=default,tutorial",
+            "--seeds=1,2",
+            "--epochs=2",
+            f"--log_dir={logs}",
+            "--write_docs",
+            f"--docs_root={docs}",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    assert (docs / "docs" / "results" / "cgan.md").read_text().count("Why the recipe.") == 1
+
+
+def test_quality_benchmark_refuses_runs_scored_by_different_classifiers(tmp_path):
+    fake_run(tmp_path, "dcgan-s1", {"fid": 4.0}, sha="ab")
+    fake_run(tmp_path, "dcgan-s2", {"fid": 5.0}, sha="cd")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/quality.py",
+            "--models=dcgan",
+            "--seeds=1,2",
+            "--write_docs",
+            f"--log_dir={tmp_path}",
+            f"--docs_root={tmp_path}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "bench/quality.py: error: --write_docs: the runs were scored by different classifiers" in result.stderr
+
+
+def test_every_number_of_the_readme_results_table_is_in_its_models_card():
+    table = cards.parse_table(cards.generated_block((ROOT / "README.md").read_text()))
+    assert table[0][:2] == ["model", "preset"] and len(table) == 1 + 2 * len(models.MODELS)
+    model = None
+    for row in table[1:]:
+        model = row[0].split("`")[1] if row[0] else model
+        card_rows = cards.parse_table(cards.generated_block((ROOT / "docs" / "results" / f"{model}.md").read_text()))
+        means = [r for r in card_rows if r[0] == row[1] and r[1] == "**mean**"]
+        assert len(means) == 1, (model, row)
+        for number in (cell for cell in row[2:] if cell != "–"):
+            float(number)  # every cell parses
+            assert number in means[0], (model, row[1], number)

@@ -74,15 +74,16 @@ def generate(gan, latent, labels=None, batch_size=500):
     return images.to_uint8(np.concatenate(chunks))
 
 
-def training_grid(gan, seed, rows=20):
-    """Inputs of the grid drawn after every epoch: (latent, labels or None, columns).
+def training_grid(gan, seed, rows=None):
+    """Inputs of the grid drawn after every epoch (and of the README's pictures): (latent, labels or None, columns).
 
-    Conditional models: `rows` rows x one column per class, each row one noise vector across the classes.
+    Conditional models: `rows` (20) rows x one column per class, each row one noise vector across the classes.
     Latent codes (infogan): one row per value of the categorical code, 10 noise vectors as columns, continuous
     codes 0.
-    Others: 10 x 10.
+    Others: `rows` (10) x 10.
     """
     if gan.conditional:
+        rows = rows or 20
         latent = take(gan.fixed_latent(rows, seed), np.repeat(np.arange(rows), gan.num_classes))
         return latent, np.tile(np.arange(gan.num_classes), rows), gan.num_classes
     if gan.latent_codes:
@@ -90,7 +91,7 @@ def training_grid(gan, seed, rows=20):
         latent["categorical"] = np.repeat(np.arange(gan.num_categorical), 10).astype(np.int32)
         latent["continuous"] = np.zeros_like(latent["continuous"])
         return latent, None, 10
-    return gan.fixed_latent(100, seed), None, 10
+    return gan.fixed_latent(10 * (rows or 10), seed), None, 10
 
 
 def require_codes(gan, what):
