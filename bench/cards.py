@@ -65,11 +65,33 @@ def identity(reports):
     )
 
 
+def recipe_table(model):
+    """Every option a preset of `model` sets, with each preset's value (tfganzoo.models.recipe)."""
+    from tfganzoo import config, models
+
+    recipes = {preset: models.recipe(model, preset) for preset in models.PRESETS}
+    names = [name for name in config.FIELDS if any(name in recipe for recipe in recipes.values())]
+    lines = ["| option | " + " | ".join(f"`{preset}`" for preset in recipes) + " |", "|---|" + "---|" * len(recipes)]
+    for name in names:
+        default = config.FIELDS[name].default
+        values = [recipe.get(name, default) for recipe in recipes.values()]
+        lines.append(
+            f"| `--{name}` | " + " | ".join(f"`{str(v).lower() if isinstance(v, bool) else v}`" for v in values) + " |"
+        )
+    return "\n".join(lines)
+
+
 def card_block(model, runs, run_command, bench_command, curves):
     """The generated part of a model's card. runs: {preset: {seed: metrics.json}}."""
     reports = [r for by_seed in runs.values() for r in by_seed.values()]
     columns = columns_of(reports)
     lines = [
+        "## Recipe",
+        "",
+        recipe_table(model),
+        "",
+        "Options not listed take their defaults in both presets ([flags.md](../flags.md)).",
+        "",
         "## Results",
         "",
         "| preset | seed | " + " | ".join(title for _, title, _ in columns) + " |",

@@ -1,6 +1,6 @@
 """Training throughput of every model: the zoo's `Model.fit` path against the tutorial-style loop.
 
-    python bench/throughput.py                      # all models, the README's table
+    python bench/throughput.py                      # all models, the table of docs/speed.md
     python bench/throughput.py --models=cgan --variants=tutorial,fit,spe10,xla+spe10 --rounds=3
 
 Variants, each the same GAN (same networks, same train_step maths, the model's default batch size):

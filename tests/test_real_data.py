@@ -6,12 +6,15 @@ Skipped on a developer machine without the package; under CI (CI=true) a missing
 import csv
 import json
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import run_script
+from conftest import ROOT, run_script
 from tfganzoo import datasets
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -64,3 +67,21 @@ def test_cgan_trains_briefly_on_real_fashion_mnist(tmp_path):
     assert report["features"]["reference"] == "test split, 10000 images"
     assert report["scores"]["fid"] > 50  # 50 steps of the tutorial recipe are far from the data
     assert json.loads((tmp_path / "cgan-fashion_mnist" / "config.json").read_text())["batch_size"] == 256
+
+
+@pytest.mark.slow
+def test_the_python_guide_runs_as_written(tmp_path):
+    code = "\n".join(re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "python.md").read_text(), flags=re.S))
+    assert "training.train(run)" in code and "gan.fit(" in code
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "logs" / "dcgan-fashion_mnist" / "weights" / "generator.weights.h5").is_file()
+    assert (tmp_path / "dcgan.png").stat().st_size > 0
+    assert "'fid'" in result.stdout and "Gen_loss" not in result.stderr

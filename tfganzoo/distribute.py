@@ -35,7 +35,7 @@ def make_strategy(name):
             raise UserError(
                 "--strategy=multi_worker needs the cluster in TF_CONFIG, e.g. "
                 '{"cluster": {"worker": ["host1:12345", "host2:12345"]}, "task": {"type": "worker", '
-                '"index": 0}} (see README)'
+                '"index": 0}} (see docs/usage.md)'
             )
         return tf.distribute.MultiWorkerMirroredStrategy()
     try:

@@ -27,7 +27,7 @@ MODELS = {
 }
 
 
-# Named training recipes: "default" is the zoo's, chosen by measurement (README, Results); "tutorial" keeps the
+# Named training recipes: "default" is the zoo's, chosen by measurement (docs/results/); "tutorial" keeps the
 # recipe each model's source publishes, so that its results can be reproduced and compared.
 PRESETS = ("default", "tutorial")
 

@@ -21,10 +21,7 @@ from tfganzoo.layers import adversarial_head
 DESCRIPTION = "deep convolutional GAN (Radford et al. 2016)"
 # The PyTorch tutorial's recipe for 28x28; beta_1 = 0.5 as in the DCGAN paper.
 TUTORIAL = dict(epochs=25, batch_size=64, g_lr=1e-3, d_lr=1e-4, beta_1=0.5, noise_dim=100)
-# The zoo's (README, Results): the tutorial's plus spectral norm, over 20 epochs, sampled from the generator's
-# weight average. On Fashion-MNIST, two seeds: spectral norm with the rate decay took FID 9.3 / 11.9 -> 4.9 / 4.4
-# and recall 0.38 / 0.37 -> 0.68 / 0.68; then the average at constant rates instead of the decay, FID 6.2 / 5.4
-# -> 4.1 / 3.6 at the same recall (another classifier, so other FIDs).
+# The zoo's recipe, chosen by measurement on Fashion-MNIST; what each choice bought: docs/results/dcgan.md.
 DEFAULTS = dict(TUTORIAL, epochs=20, spectral_norm=True, ema_decay=0.999)
 GAN_CLASS = GAN
 XLA_ON_CPU = False  # its step measured slower with XLA on a CPU (bench/throughput.py)
