@@ -137,10 +137,17 @@ def draw_grid(run_dir, path):
     images.save_png(path, images.tile(sampling.generate(gan, latent, labels), columns))
 
 
-def parse_table(block):
-    """The rows of the first Markdown table in `block`, as lists of cell texts (header row included)."""
-    rows = [line for line in block.splitlines() if line.startswith("|")]
-    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows if not set(row) <= set("|-")]
+def parse_tables(block):
+    """The Markdown tables in `block`, each as rows of cell texts (its header row first)."""
+    tables, rows = [], []
+    for line in [*block.splitlines(), ""]:
+        if line.startswith("|"):
+            if not set(line) <= set("|-"):
+                rows.append([cell.strip() for cell in line.strip("|").split("|")])
+        elif rows:
+            tables.append(rows)
+            rows = []
+    return tables
 
 
 def generated_block(text):

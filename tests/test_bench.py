@@ -150,6 +150,18 @@ def fake_run(log_dir, name, scores, sha="ab"):
     )
 
 
+def write_docs(log_dir, docs_root, models):
+    """bench/quality.py --write_docs on the finished runs of `models` (a comma-separated list) in `log_dir`."""
+    args = [f"--models={models}", "--presets=default,tutorial", "--seeds=1,2", "--epochs=2", f"--log_dir={log_dir}"]
+    return subprocess.run(
+        [sys.executable, "bench/quality.py", *args, "--write_docs", f"--docs_root={docs_root}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_quality_benchmark_writes_the_cards_and_the_readme_table_from_the_runs(tmp_path):
     logs, docs = tmp_path / "logs", tmp_path / "root"
     for name, fid, accuracy in (
@@ -163,36 +175,23 @@ def test_quality_benchmark_writes_the_cards_and_the_readme_table_from_the_runs(t
         fake_run(logs, name, {"fid": 4.0, "precision": 0.7, "recall": 0.6})
     docs.mkdir()
     (docs / "README.md").write_text(f"# zoo\n\n{cards.BEGIN}\nold table\n{cards.END}\n\nmore text\n")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "bench/quality.py",
-            "--models=cgan,dcgan",
-            "--presets=default,tutorial",
-            "--seeds=1,2",
-            "--epochs=2",
-            f"--log_dir={logs}",
-            "--write_docs",
-            f"--docs_root={docs}",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = write_docs(logs, docs, "cgan,dcgan")
     assert result.returncode == 0, result.stderr
     readme = (docs / "README.md").read_text()
     assert readme.startswith("# zoo\n\n") and readme.endswith("\n\nmore text\n") and "old table" not in readme
-    assert cards.parse_table(cards.generated_block(readme)) == [
-        ["model", "preset", "FID", "precision", "recall", "label accuracy"],
-        ["[`cgan`](docs/results/cgan.md)", "`default`", "11.0", "0.50", "0.25", "0.850"],
-        ["", "`tutorial`", "110.0", "0.50", "0.25", "0.200"],
-        ["[`dcgan`](docs/results/dcgan.md)", "`default`", "4.0", "0.70", "0.60", "–"],
-        ["", "`tutorial`", "4.0", "0.70", "0.60", "–"],
+    assert cards.parse_tables(cards.generated_block(readme)) == [
+        [
+            ["model", "preset", "FID", "precision", "recall", "label accuracy"],
+            ["[`cgan`](docs/results/cgan.md)", "`default`", "11.0", "0.50", "0.25", "0.850"],
+            ["", "`tutorial`", "110.0", "0.50", "0.25", "0.200"],
+            ["[`dcgan`](docs/results/dcgan.md)", "`default`", "4.0", "0.70", "0.60", "–"],
+            ["", "`tutorial`", "4.0", "0.70", "0.60", "–"],
+        ]
     ]
     card = (docs / "docs" / "results" / "cgan.md").read_text()
     assert card.startswith("# `cgan`\n")
-    rows = cards.parse_table(cards.generated_block(card))
+    recipe, rows = cards.parse_tables(cards.generated_block(card))
+    assert recipe[0] == ["option", "`default`", "`tutorial`"] and ["`--batch_size`", "`64`", "`256`"] in recipe
     assert rows[0] == ["preset", "seed", "FID", "precision", "recall", "label accuracy"]
     assert rows[1:4] == [
         ["`default`", "1", "10.0", "0.50", "0.25", "0.900"],
@@ -203,23 +202,7 @@ def test_quality_benchmark_writes_the_cards_and_the_readme_table_from_the_runs(t
     assert "classifier `convnet` (test accuracy 0.91, sha256 `ab`)" in card
     # A second run leaves the hand-written parts of a card alone.
     (docs / "docs" / "results" / "cgan.md").write_text(card.replace("# `cgan`\n", "# `cgan`\n\nWhy the recipe.\n"))
-    subprocess.run(
-        [
-            sys.executable,
-            "bench/quality.py",
-            "--models=cgan",
-            "--presets=default,tutorial",
-            "--seeds=1,2",
-            "--epochs=2",
-            f"--log_dir={logs}",
-            "--write_docs",
-            f"--docs_root={docs}",
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    assert write_docs(logs, docs, "cgan").returncode == 0
     assert (docs / "docs" / "results" / "cgan.md").read_text().count("Why the recipe.") == 1
 
 
@@ -246,12 +229,14 @@ def test_quality_benchmark_refuses_runs_scored_by_different_classifiers(tmp_path
 
 
 def test_every_number_of_the_readme_results_table_is_in_its_models_card():
-    table = cards.parse_table(cards.generated_block((ROOT / "README.md").read_text()))
+    (table,) = cards.parse_tables(cards.generated_block((ROOT / "README.md").read_text()))
     assert table[0][:2] == ["model", "preset"] and len(table) == 1 + 2 * len(models.MODELS)
     model = None
     for row in table[1:]:
         model = row[0].split("`")[1] if row[0] else model
-        card_rows = cards.parse_table(cards.generated_block((ROOT / "docs" / "results" / f"{model}.md").read_text()))
+        card_rows = cards.parse_tables(cards.generated_block((ROOT / "docs" / "results" / f"{model}.md").read_text()))[
+            -1
+        ]
         means = [r for r in card_rows if r[0] == row[1] and r[1] == "**mean**"]
         assert len(means) == 1, (model, row)
         for number in (cell for cell in row[2:] if cell != "–"):

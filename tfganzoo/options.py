@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from tfganzoo import models
+from tfganzoo import models as model_registry
 from tfganzoo.errors import UserError, unknown_choice
 
 
@@ -125,11 +125,12 @@ def check_value(field, value, model):
 def preset_values(field):
     """{preset: {model: value}} of the option for the models it applies to, or {} if no preset sets it."""
     name = field.name
-    owners = [m for m in sorted(models.MODELS) if applies(field, m)]
-    if not any(name in models.recipe(m, p) for m in owners for p in models.PRESETS):
+    owners = [m for m in sorted(model_registry.MODELS) if applies(field, m)]
+    presets = model_registry.PRESETS
+    if not any(name in model_registry.recipe(m, p) for m in owners for p in presets):
         return {}
     default = None if field.default is dataclasses.MISSING else field.default
-    return {p: {m: models.recipe(m, p).get(name, default) for m in owners} for p in models.PRESETS}
+    return {p: {m: model_registry.recipe(m, p).get(name, default) for m in owners} for p in presets}
 
 
 def _format(value):
@@ -155,17 +156,22 @@ def flag_default(field):
     return field.default
 
 
-def flag_help(field):
-    """The option's help, with the models it applies to, its registry's entries and each preset's values."""
+def describe(field):
+    """The option's help, with the models it applies to and its registry's entries where they describe
+    themselves (the models' DESCRIPTION)."""
     text = field.metadata["help"]
     if field.metadata["models"]:
         text = f"{', '.join(field.metadata['models'])}: {text}"
     registry = field.metadata["choices"]() if field.metadata["choices"] else {}
     if described := [f"{key}, {entry.DESCRIPTION}" for key, entry in registry.items() if hasattr(entry, "DESCRIPTION")]:
         text += f" ({'; '.join(described)})"
-    if presets := describe_presets(field):
-        text += f" Presets: {presets}."
     return text
+
+
+def flag_help(field):
+    """describe(field), then each preset's values."""
+    presets = describe_presets(field)
+    return describe(field) + (f" Presets: {presets}." if presets else "")
 
 
 def define_flags(fields, flag_values, module_name):
@@ -227,7 +233,7 @@ def reference(fields):
         choices = f" Choices: {', '.join(f'`{c}`' for c in registry)}." if registry and not described else ""
         lines.append(
             f"| `--{name}`{aliases} | {type_name}{' or unset' if optional else ''} | {default} | "
-            f"{'yes' if field.metadata['resumable'] else ''} | {flag_help(field).split(' Presets:')[0]}"
+            f"{'yes' if field.metadata['resumable'] else ''} | {describe(field)}"
             f"{choices} |"
         )
     lines += [
