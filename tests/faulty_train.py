@@ -14,11 +14,14 @@ import sys
 import time
 from pathlib import Path
 
-import keras
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from tfganzoo.startup import import_tensorflow_quietly  # noqa: E402
+
+import_tensorflow_quietly()  # as train.py does, before anything imports TensorFlow
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
 from tfganzoo import checkpoints, training  # noqa: E402
 
 kind, _, count = os.environ.get("TFGANZOO_TEST_PAUSE", ":").partition(":")
