@@ -8,7 +8,7 @@ from absl import flags
 
 from conftest import ROOT, with_data_shape
 from tfganzoo import config as config_lib
-from tfganzoo import models, options
+from tfganzoo import losses, models, options
 from tfganzoo.config import Config, make_config
 from tfganzoo.errors import UserError
 
@@ -259,10 +259,61 @@ def test_help_shows_each_presets_values_by_model():
 
 def test_the_flags_reference_in_docs_is_generated_from_the_declarations():
     reference = (ROOT / "docs" / "flags.md").read_text()
-    assert reference == options.reference(config_lib.FIELDS.values()), (
-        "regenerate: python -m tfganzoo.config > docs/flags.md"
-    )
+    assert reference == config_lib.flags_reference(), "regenerate: python -m tfganzoo.config > docs/flags.md"
     assert (
         "| `--batch_size` (`--BATCH_SIZE`) | int | presets: default: 64 (gan 32); tutorial: 64 (cgan 256) |"
         in reference
     )
+
+
+def test_a_chosen_loss_or_penalty_brings_its_papers_recipe():
+    config = make_config("dcgan", loss="wgan")
+    assert (config.g_lr, config.d_lr, config.beta_1, config.beta_2, config.clip, config.d_steps) == (
+        5e-5,
+        5e-5,
+        0.0,
+        0.99,
+        0.01,
+        5,
+    )
+    config = make_config("dcgan", loss="wgan", penalty="wgan-gp")  # the penalty's recipe, and no clipping
+    assert (config.g_lr, config.d_lr, config.beta_1, config.beta_2, config.clip, config.d_steps) == (
+        1e-4,
+        1e-4,
+        0.0,
+        0.9,
+        None,
+        5,
+    )
+    # What the preset already gave (dcgan's d_lr 1e-4) is not listed as brought.
+    assert config.brought == (
+        "g_lr=0.0001 beta_1=0.0 beta_2=0.9 d_steps=5 from --penalty=wgan-gp "
+        "(Gulrajani et al. 2017, algorithm 1: Adam 1e-4, betas (0, 0.9), 5 critic steps)"
+    )
+    assert make_config("dcgan", loss="ns") == make_config("dcgan")  # ns and no penalty bring nothing
+    assert make_config("dcgan").brought is None
+
+
+def test_options_given_win_over_what_the_loss_brings():
+    config = make_config("dcgan", loss="wgan", lr=3e-4, d_steps=2)
+    assert (config.g_lr, config.d_lr, config.d_steps, config.clip, config.beta_1) == (3e-4, 3e-4, 2, 0.01, 0.0)
+    assert config.brought.startswith("beta_1=0.0 beta_2=0.99 clip=0.01 from --loss=wgan (Arjovsky et al. 2017")
+    flag_values = flags.FlagValues()
+    options.define_flags(config_lib.FIELDS.values(), flag_values, "train.py")
+    flag_values(["train.py", "--model=dcgan", "--loss=wgan", "--beta_2=0.999"])  # a flag set to its default
+    config = make_config(**options.values_from_flags(config_lib.FIELDS.values(), flag_values))
+    assert (config.beta_2, config.d_steps) == (0.999, 5)
+
+
+@pytest.mark.parametrize("model", models.MODELS)
+def test_every_loss_and_penalty_chosen_on_every_model_gives_a_valid_config(model):
+    for loss in losses.LOSSES:
+        for penalty in losses.PENALTIES:
+            make_config(model, loss=loss, penalty=penalty)  # validated: no clip beside a penalty, for one
+
+
+def test_choosing_what_the_preset_has_already_changes_nothing():
+    # cgan's default recipe trains with lsgan and r1 at its own measured rates.
+    assert make_config("cgan", loss="lsgan", penalty="r1") == make_config("cgan")
+    wgan = make_config("cgan", loss="wgan")  # a new loss beside the preset's penalty: the rates, no clipping
+    assert (wgan.g_lr, wgan.d_steps, wgan.clip, wgan.penalty) == (5e-5, 5, None, "r1")

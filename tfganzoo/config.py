@@ -71,7 +71,8 @@ class Config:
     # ----- the stabilisers of the shared train step -----
     loss: str = option(
         "ns",
-        "Adversarial loss: ns (non-saturating), minimax, wgan, hinge, lsgan.",
+        "Adversarial loss: ns (non-saturating), minimax, wgan, hinge, lsgan; a loss or penalty chosen brings its "
+        "paper's settings for the options not given (the table below).",
         choices=lambda: losses.LOSSES,
         reads="gan",
     )
@@ -229,6 +230,13 @@ class Config:
     # ----- from the data -----
     image_shape: tuple | None = option(None, "Shape of one image [H, W, C].", flag=False)
     num_classes: int | None = option(None, "Number of classes.", flag=False)
+    # ----- a record -----
+    brought: str | None = option(
+        None,
+        "What the chosen --loss and --penalty brought from their papers' recipes (the options not given).",
+        flag=False,
+        resumable=True,
+    )
 
     @property
     def run_dir(self):
@@ -281,16 +289,33 @@ FIELDS = {f.name: f for f in dataclasses.fields(Config)}
 RESUMABLE = tuple(name for name, f in FIELDS.items() if f.metadata["resumable"])
 
 
-def make_config(model, dataset=None, lr=None, preset="default", **given):
-    """A validated Config: `model`'s recipe for `preset`, then `lr` (both networks), then every option not None."""
+def make_config(model, dataset=None, lr=None, preset=None, **given):
+    """A validated Config: `model`'s recipe for `preset`, then what the chosen loss and penalty bring (their
+    papers' recipes, losses.recipe_of), then `lr` (both networks), then every option given (not None)."""
+    given = {k: v for k, v in {"dataset": dataset, **given}.items() if v is not None}
+    preset = preset or FIELDS["preset"].default
     values = {**models.recipe(model, preset), "preset": preset}
+    explicit = set(given) | ({"g_lr", "d_lr"} if lr is not None else set())
+    preset_value = lambda name: values.get(name, FIELDS[name].default)  # noqa: E731
+    # A loss or penalty brings its recipe when it is a choice: given, and not what the preset has already.
+    chosen = {k: given[k] for k in ("loss", "penalty") if k in given and given[k] != preset_value(k)}
+    recipe = losses.recipe_of(chosen.get("loss"), chosen.get("penalty"), given.get("penalty", preset_value("penalty")))
+    brought = {
+        name: (value, source)
+        for name, (value, source) in recipe.items()
+        if name not in explicit and preset_value(name) != value
+    }
+    values.update({name: value for name, (value, _) in brought.items()})
     if lr is not None:
         values.update(g_lr=lr, d_lr=lr)
-    values.update({k: v for k, v in {"dataset": dataset, **given}.items() if v is not None})
+    values.update(given)
     if not values.get("mismatched_labels") and given.get("mismatch_temperature") is None:
         values.pop("mismatch_temperature", None)  # the preset's draw of the wrong labels goes with them
     if set(values) - set(FIELDS):
         raise TypeError(f"unknown Config fields {sorted(set(values) - set(FIELDS))}")
+    if brought:
+        sources = dict.fromkeys(source for _, source in brought.values())
+        values["brought"] = f"{' '.join(f'{k}={v}' for k, (v, _) in brought.items())} from {'; '.join(sources)}"
     values.setdefault("run_name", f"{model}-{values.get('dataset', FIELDS['dataset'].default)}")
     values.setdefault("seed", None)
     config = Config(model=model, **values)
@@ -333,5 +358,10 @@ def _check_relations(config):
         )
 
 
+def flags_reference():
+    """docs/flags.md: every option's flag, and what choosing a loss or penalty brings."""
+    return options.reference(dataclasses.fields(Config)) + "\n" + losses.recipes_reference()
+
+
 if __name__ == "__main__":  # docs/flags.md
-    print(options.reference(dataclasses.fields(Config)), end="")
+    print(flags_reference(), end="")

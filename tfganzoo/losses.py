@@ -146,24 +146,55 @@ def infogan_mutual_information_loss(q, categorical, continuous, continuous_weigh
 
 
 @dataclasses.dataclass(frozen=True)
+class Recipe:
+    """The settings a loss's or penalty's paper trained with: choosing it brings them (config.make_config)."""
+
+    source: str
+    settings: dict
+
+
+@dataclasses.dataclass(frozen=True)
 class LossPair:
     generator: Callable
     discriminator: Callable
     # What loss.csv's Real_P / Fake_P average: D(x) = sigmoid(logits) for the log losses, the raw output
     # (a critic value, or lsgan's regression target 1 / 0) for the others.
     output: Callable = ops.sigmoid
+    recipe: Recipe | None = None
 
 
 def _raw(logits):
     return logits
 
 
+# Adam with beta_1 = 0 is RMSProp (with bias correction), which the WGAN and R1 papers trained with.
 LOSSES = {
     "ns": LossPair(ns_generator_loss, ns_discriminator_loss),
     "minimax": LossPair(minimax_generator_loss, ns_discriminator_loss),
-    "wgan": LossPair(wgan_generator_loss, wgan_discriminator_loss, _raw),
-    "hinge": LossPair(wgan_generator_loss, hinge_discriminator_loss, _raw),
-    "lsgan": LossPair(lsgan_generator_loss, lsgan_discriminator_loss, _raw),
+    "wgan": LossPair(
+        wgan_generator_loss,
+        wgan_discriminator_loss,
+        _raw,
+        Recipe(
+            "Arjovsky et al. 2017, algorithm 1: RMSProp at 5e-5, clip 0.01, 5 critic steps",
+            dict(g_lr=5e-5, d_lr=5e-5, beta_1=0.0, beta_2=0.99, clip=0.01, d_steps=5),
+        ),
+    ),
+    "hinge": LossPair(
+        wgan_generator_loss,
+        hinge_discriminator_loss,
+        _raw,
+        Recipe(
+            "Miyato et al. 2018 (SN-GAN), setting C: spectral norm, Adam 2e-4, betas (0.5, 0.999)",
+            dict(spectral_norm=True, g_lr=2e-4, d_lr=2e-4, beta_1=0.5, beta_2=0.999, d_steps=1),
+        ),
+    ),
+    "lsgan": LossPair(
+        lsgan_generator_loss,
+        lsgan_discriminator_loss,
+        _raw,
+        Recipe("Mao et al. 2017: Adam 2e-4, beta_1 0.5", dict(g_lr=2e-4, d_lr=2e-4, beta_1=0.5, beta_2=0.999)),
+    ),
 }
 
 
@@ -171,13 +202,35 @@ LOSSES = {
 class Penalty:
     function: Callable | None  # (critic, real, fake, seed) -> scalar; None: no penalty
     default_weight: float = 0.0
+    recipe: Recipe | None = None
 
 
 PENALTIES = {
     "none": Penalty(None),
-    "wgan-gp": Penalty(wgan_gp_penalty, 10.0),
-    "dragan": Penalty(dragan_penalty, 10.0),
-    "r1": Penalty(r1_penalty, 10.0),
+    "wgan-gp": Penalty(
+        wgan_gp_penalty,
+        10.0,
+        Recipe(
+            "Gulrajani et al. 2017, algorithm 1: Adam 1e-4, betas (0, 0.9), 5 critic steps",
+            dict(g_lr=1e-4, d_lr=1e-4, beta_1=0.0, beta_2=0.9, d_steps=5),
+        ),
+    ),
+    "dragan": Penalty(
+        dragan_penalty,
+        10.0,
+        Recipe(
+            "Kodali et al. 2017, the authors' code: Adam 1e-4, betas (0.5, 0.9)",
+            dict(g_lr=1e-4, d_lr=1e-4, beta_1=0.5, beta_2=0.9, d_steps=1),
+        ),
+    ),
+    "r1": Penalty(
+        r1_penalty,
+        10.0,
+        Recipe(
+            "Mescheder et al. 2018: RMSProp at 1e-4",
+            dict(g_lr=1e-4, d_lr=1e-4, beta_1=0.0, beta_2=0.99, d_steps=1),
+        ),
+    ),
 }
 
 
@@ -191,3 +244,40 @@ def get_penalty(name: str) -> Penalty:
     if name not in PENALTIES:
         raise unknown_choice("penalty", name, PENALTIES)
     return PENALTIES[name]
+
+
+def recipe_of(loss=None, penalty=None, penalty_in_force=None):
+    """{option: (value, source)}: the settings that choosing `loss` and `penalty` brings (None: not chosen), the
+    penalty's over the loss's; a penalty in force (chosen or not) replaces the loss's weight clipping."""
+    settings = {}
+    for flag, recipe in (
+        (f"--loss={loss}", loss and get_loss(loss).recipe),
+        (f"--penalty={penalty}", penalty and get_penalty(penalty).recipe),
+    ):
+        if recipe:
+            settings.update({name: (value, f"{flag} ({recipe.source})") for name, value in recipe.settings.items()})
+    if (penalty_in_force or penalty) not in (None, "none"):
+        settings.pop("clip", None)
+    return settings
+
+
+def recipes_reference():
+    """docs/flags.md's table of what each loss and penalty brings when chosen."""
+    lines = [
+        "## What choosing a loss or penalty brings",
+        "",
+        "`--loss` or `--penalty` given on the command line sets these options to its paper's values unless they",
+        "are given too (`--lr` counts for both rates); a penalty's settings win over a loss's, and a penalty",
+        "replaces `--clip`. train.py prints what the choice changed, and config.json keeps it as `brought`.",
+        "",
+        "| choice | brings | from |",
+        "|---|---|---|",
+    ]
+    for flag, registry in (("loss", LOSSES), ("penalty", PENALTIES)):
+        for name, entry in registry.items():
+            if entry.recipe:
+                settings = " ".join(
+                    f"`--{k}={str(v).lower() if isinstance(v, bool) else v}`" for k, v in entry.recipe.settings.items()
+                )
+                lines.append(f"| `--{flag}={name}` | {settings} | {entry.recipe.source} |")
+    return "\n".join(lines) + "\n"

@@ -202,8 +202,15 @@ def define_flags(fields, flag_values, module_name):
 
 
 def values_from_flags(fields, flag_values):
-    """{option: its flag's value} for each of the options `fields` that has a flag (define_flags)."""
-    return {field.name: flag_values[field.name].value for field in fields if field.metadata["flag"]}
+    """{option: the value its flag was given, else None} for each of the options `fields` that has a flag
+    (define_flags), so that what the user did not set can take a preset's or a loss's recipe. An option without
+    a default gets its flag's default (--model's)."""
+    return {
+        field.name: flag.value if flag.present or field.default is dataclasses.MISSING else None
+        for field in fields
+        if field.metadata["flag"]
+        for flag in [flag_values[field.name]]
+    }
 
 
 def reference(fields):

@@ -284,6 +284,8 @@ def _fit(config, output, gan, data, steps, evaluator, resuming, verbose):
             f"writing to {output.run_dir}",
             flush=True,
         )
+        if config.brought:
+            print(f"Brought by the choice: {config.brought} (a flag you set wins)", flush=True)
 
         def fit(first_epoch, last_epoch, steps_per_epoch, start_step):
             checkpointing.resume(first_epoch, start_step)
