@@ -4,7 +4,7 @@ The DCGAN rules: strided (transposed) convolutions instead of pooling, batch nor
 generator's output and the discriminator's input layer, LeakyReLU in the discriminator, Adam. The network
 follows the image shape:
 - sides divisible by 4 but not square powers of two (28 x 28): the PyTorch tutorial's small network, which
-  upsamples twice from (H/4, W/4, 16);
+  upsamples twice from (H/4, W/4, 16), without the batch norm of its discriminator's dense layer;
 - square power-of-two sides of at least 16 (32 x 32, 64 x 64): the classic DCGAN, 4 x 4 x 512 doubled (and
   its channels halved) until the image size.
 """
@@ -77,7 +77,9 @@ def discriminator_body(image):
     lrelu = lambda: layers.LeakyReLU(negative_slope=0.01)  # noqa: E731
     x = lrelu()(layers.Conv2D(32, 5, strides=2, padding="same")(image))
     x = _bn_act(layers.Conv2D(16, 5, strides=2, padding="same", use_bias=False)(x), lrelu)
-    return _bn_act(layers.Dense(784, use_bias=False)(layers.Flatten()(x)), lrelu)
+    # No batch norm on this dense layer (the tutorial has one): over an all-fake batch it gave every collapsed
+    # batch the same score, and the generator no gradient to leave its first image (docs/results/dcgan.md).
+    return lrelu()(layers.Dense(784)(layers.Flatten()(x)))
 
 
 def build_generator(config):
