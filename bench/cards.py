@@ -111,12 +111,16 @@ def card_block(model, runs, run_command, bench_command, curves):
     return "\n".join(lines)
 
 
-def headline_block(runs_by_model, cards_dir):
-    """The README's table: each model's presets, the means over seeds. runs_by_model: {model: {preset: {seed:
-    metrics.json}}}."""
+def headline_block(runs_by_model, cards_dir, budget):
+    """The README's table: each model's presets, the means over seeds, under a line saying what was trained
+    (`budget`, e.g. "10 epochs on fashion_mnist"). runs_by_model: {model: {preset: {seed: metrics.json}}}."""
     reports = [r for runs in runs_by_model.values() for by_seed in runs.values() for r in by_seed.values()]
     columns = [column for column in columns_of(reports) if column[0] in HEADLINE]
+    seeds = sorted({seed for runs in runs_by_model.values() for by_seed in runs.values() for seed in by_seed})
+    trained = f"Trained {budget}, seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
     lines = [
+        f"{trained}{'; each cell is the mean over the seeds' if len(seeds) > 1 else ''}.",
+        "",
         "| model | preset | " + " | ".join(title for _, title, _ in columns) + " |",
         "|---|---|" + "---|" * len(columns),
     ]

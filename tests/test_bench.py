@@ -179,6 +179,7 @@ def test_quality_benchmark_writes_the_cards_and_the_readme_table_from_the_runs(t
     assert result.returncode == 0, result.stderr
     readme = (docs / "README.md").read_text()
     assert readme.startswith("# zoo\n\n") and readme.endswith("\n\nmore text\n") and "old table" not in readme
+    assert "Trained 2 epochs on fashion_mnist, seeds 1, 2; each cell is the mean over the seeds." in readme
     assert cards.parse_tables(cards.generated_block(readme)) == [
         [
             ["model", "preset", "FID", "precision", "recall", "label accuracy"],
