@@ -4,7 +4,7 @@ The DCGAN rules: strided (transposed) convolutions instead of pooling, batch nor
 generator's output and the discriminator's input layer, LeakyReLU in the discriminator, Adam. The network
 follows the image shape:
 - sides divisible by 4 but not square powers of two (28 x 28): the PyTorch tutorial's small network, which
-  upsamples twice from (H/4, W/4, 16), without the batch norm of its discriminator's dense layer;
+  upsamples twice from (H/4, W/4, 16) (for dcgan without the batch norm of its discriminator's dense layer);
 - square power-of-two sides of at least 16 (32 x 32, 64 x 64): the classic DCGAN, 4 x 4 x 512 doubled (and
   its channels halved) until the image size.
 """
@@ -62,8 +62,14 @@ def generator_body(z, image_shape):
     return layers.Conv2DTranspose(channels, 5, strides=2, padding="same", activation="tanh")(x)
 
 
-def discriminator_body(image):
-    """An image tensor [B, H, W, C] -> feature tensor [B, F], on which the heads sit."""
+def discriminator_body(image, dense_batch_norm=False):
+    """An image tensor [B, H, W, C] -> feature tensor [B, F], on which the heads sit.
+
+    dense_batch_norm: at 28x28, batch norm on the dense layer, as the tutorial has it. dcgan goes without: over
+    an all-fake batch it scores every collapsed batch the same, and a generator starting near-collapsed gets
+    no gradient to leave its first image (lsgan never did). acgan and infogan keep it: without it infogan's
+    code accuracy fell from 0.70 to 0.33 (docs/results/dcgan.md).
+    """
     height = image.shape[1]
     if is_classic(tuple(image.shape[1:])):
         lrelu = lambda: layers.LeakyReLU(negative_slope=0.2)  # noqa: E731
@@ -77,8 +83,8 @@ def discriminator_body(image):
     lrelu = lambda: layers.LeakyReLU(negative_slope=0.01)  # noqa: E731
     x = lrelu()(layers.Conv2D(32, 5, strides=2, padding="same")(image))
     x = _bn_act(layers.Conv2D(16, 5, strides=2, padding="same", use_bias=False)(x), lrelu)
-    # No batch norm on this dense layer (the tutorial has one): over an all-fake batch it gave every collapsed
-    # batch the same score, and the generator no gradient to leave its first image (docs/results/dcgan.md).
+    if dense_batch_norm:
+        return _bn_act(layers.Dense(784, use_bias=False)(layers.Flatten()(x)), lrelu)
     return lrelu()(layers.Dense(784)(layers.Flatten()(x)))
 
 

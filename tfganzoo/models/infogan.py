@@ -30,7 +30,7 @@ def build_discriminator(config):
     [B, num_continuous] (a unit-variance Gaussian, see losses.infogan_mutual_information_loss)}; D and Q
     share the body."""
     image = keras.Input(tuple(config.image_shape), name="image")
-    features = discriminator_body(image)
+    features = discriminator_body(image, dense_batch_norm=True)
     q = layers.LeakyReLU(negative_slope=0.1)(layers.BatchNormalization()(layers.Dense(128, use_bias=False)(features)))
     outputs = {
         "logits": adversarial_head(features, config.minibatch_discrimination),
