@@ -138,6 +138,7 @@ def draw_grid(run_dir, path):
 
     _, gan = sampling.load_run(run_dir)
     latent, labels, columns = sampling.training_grid(gan, seed=0, rows=4)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     images.save_png(path, images.tile(sampling.generate(gan, latent, labels), columns))
 
 
