@@ -52,10 +52,14 @@ def floors_missed(scores, recipe_fid):
     return missed
 
 
+def chosen_cells():
+    """--cells, after the `recipe` cell (the FID floor's reference), which is always there."""
+    return ["recipe"] + [cell for cell in FLAGS.cells if cell != "recipe"]
+
+
 def train_cell(model, cell):
     """{seed: metrics.json} of the cell's runs (bench/quality.py trains what has not finished)."""
-    FLAGS.tag, FLAGS.extra = cell, CELLS[cell]
-    return {seed: quality.train(model, "default", seed) for seed in FLAGS.seeds}
+    return {seed: quality.train(model, "default", seed, tag=cell, extra=CELLS[cell]) for seed in FLAGS.seeds}
 
 
 def mean(reports, name):
@@ -86,10 +90,9 @@ def table(results):
 def commands():
     """Markdown: the train.py command of each cell (M: the model, S: the seed)."""
     lines = ["| cell | command |", "|---|---|"]
-    for cell in ["recipe"] + [cell for cell in FLAGS.cells if cell != "recipe"]:
-        FLAGS.tag, FLAGS.extra = cell, CELLS[cell]
-        left_out = ("--log_dir", "--run_name", "--eval_every", "--preset")
-        shown = [c for c in quality.command("M", "default", "S") if not c.startswith(left_out)]
+    left_out = ("--log_dir", "--run_name", "--eval_every", "--preset")
+    for cell in chosen_cells():
+        shown = [c for c in quality.command("M", "default", "S", cell, CELLS[cell]) if not c.startswith(left_out)]
         lines.append(f"| `{cell}` | `{shlex.join(shown)}` |")
     return "\n".join(lines)
 
@@ -122,8 +125,7 @@ def main(argv):
     unknown = [cell for cell in FLAGS.cells if cell not in CELLS]
     if unknown:
         sys.exit(f"bench/matrix.py: error: unknown cells {', '.join(unknown)}; valid choices: {', '.join(CELLS)}")
-    cells = ["recipe"] + [cell for cell in FLAGS.cells if cell != "recipe"]  # the FID floor's reference first
-    results = {model: {cell: train_cell(model, cell) for cell in cells} for model in FLAGS.models}
+    results = {model: {cell: train_cell(model, cell) for cell in chosen_cells()} for model in FLAGS.models}
     print(table(results))
     if FLAGS.write_docs:
         reports = [r for by_cell in results.values() for runs in by_cell.values() for r in runs.values()]

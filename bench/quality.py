@@ -77,7 +77,9 @@ def run_dir(model, preset, seed, tag=None):
     return ROOT / FLAGS.log_dir / "-".join(parts)
 
 
-def command(model, preset, seed):
+def command(model, preset, seed, tag=None, extra=None):
+    """The train.py command of a run; tag and extra: the sweep's (--tag, --extra) unless given."""
+    extra = FLAGS.extra if extra is None else extra
     return [
         "python",
         "train.py",
@@ -87,19 +89,20 @@ def command(model, preset, seed):
         f"--epochs={FLAGS.epochs}",
         f"--seed={seed}",
         f"--log_dir={FLAGS.log_dir}",
-        f"--run_name={run_dir(model, preset, seed).name}",
+        f"--run_name={run_dir(model, preset, seed, tag).name}",
         f"--eval_every={FLAGS.eval_every}",
-    ] + shlex.split(FLAGS.extra)
+    ] + shlex.split(extra)
 
 
-def train(model, preset, seed):
+def train(model, preset, seed, tag=None, extra=None):
     """metrics.json of the run (model, preset, seed), training it first unless it already finished."""
-    report = run_dir(model, preset, seed) / "metrics.json"
+    report = run_dir(model, preset, seed, tag) / "metrics.json"
     if not report.exists():
-        print("$", shlex.join(command(model, preset, seed)), file=sys.stderr, flush=True)
-        if subprocess.run([sys.executable] + command(model, preset, seed)[1:], cwd=ROOT).returncode:
+        run = command(model, preset, seed, tag, extra)
+        print("$", shlex.join(run), file=sys.stderr, flush=True)
+        if subprocess.run([sys.executable] + run[1:], cwd=ROOT).returncode:
             # train.py has said why, in one line above.
-            sys.exit(f"bench/quality.py: error: the run {run_dir(model, preset, seed)} did not finish")
+            sys.exit(f"bench/quality.py: error: the run {run_dir(model, preset, seed, tag)} did not finish")
     return json.loads(report.read_text())
 
 

@@ -17,6 +17,13 @@ import cards  # noqa: E402  (bench/cards.py)
 pytestmark = pytest.mark.slow
 
 
+def run_bench(script, *args):
+    """Runs a bench/ script from the repository root, as a user would; returns the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, f"bench/{script}", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_throughput_benchmark_runs_in_a_tiny_mode():
     result = subprocess.run(
         [
@@ -59,22 +66,15 @@ def test_quality_benchmark_tabulates_finished_runs_and_plots_their_curves(tmp_pa
         (tmp_path / name / "metrics.csv").write_text(
             f"epoch,fid,recall,label_accuracy\n1,400,0,0.1\n2,{fid},0.25,0.75\n"
         )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "bench/quality.py",
-            "--models=cgan",
-            "--presets=default,tutorial",
-            "--also=g4",
-            "--seeds=1",
-            "--epochs=2",
-            f"--log_dir={tmp_path}",
-            f"--plot_dir={tmp_path}/plots",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_bench(
+        "quality.py",
+        "--models=cgan",
+        "--presets=default,tutorial",
+        "--also=g4",
+        "--seeds=1",
+        "--epochs=2",
+        f"--log_dir={tmp_path}",
+        f"--plot_dir={tmp_path}/plots",
     )
     assert result.returncode == 0, result.stderr
     assert "| cgan | default | 50.000 | – | – | 0.250 | 0.750 | – |" in result.stdout
@@ -85,47 +85,28 @@ def test_quality_benchmark_tabulates_finished_runs_and_plots_their_curves(tmp_pa
 
 
 def test_quality_benchmark_refuses_another_tag_that_has_not_finished(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "bench/quality.py", "--models=cgan", "--also=g4", "--seeds=1", f"--log_dir={tmp_path}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_bench("quality.py", "--models=cgan", "--also=g4", "--seeds=1", f"--log_dir={tmp_path}")
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert f"--also=g4: {tmp_path}/cgan-g4-s1/metrics.json does not exist" in result.stderr
     assert not list(tmp_path.iterdir())  # nothing trained
 
 
 def test_quality_benchmark_refuses_curves_without_evaluations(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "bench/quality.py", "--eval_every=0", f"--plot_dir={tmp_path}", f"--log_dir={tmp_path}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_bench("quality.py", "--eval_every=0", f"--plot_dir={tmp_path}", f"--log_dir={tmp_path}")
     assert result.returncode != 0
     assert "--plot_dir plots the --eval_every curves" in result.stderr and "Traceback" not in result.stderr
     assert not list(tmp_path.iterdir())  # nothing trained
 
 
 def test_quality_benchmark_stops_with_one_line_when_a_run_fails(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "bench/quality.py",
-            "--models=cgan",
-            "--presets=default",
-            "--seeds=1",
-            "--eval_every=0",
-            "--extra=--ema_decay=2",
-            f"--log_dir={tmp_path}",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_bench(
+        "quality.py",
+        "--models=cgan",
+        "--presets=default",
+        "--seeds=1",
+        "--eval_every=0",
+        "--extra=--ema_decay=2",
+        f"--log_dir={tmp_path}",
     )
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert r"ema_decay must lie in [0, 1), got 2.0" in result.stderr  # train.py's own reason
@@ -153,13 +134,7 @@ def fake_run(log_dir, name, scores, sha="ab"):
 def write_docs(log_dir, docs_root, models):
     """bench/quality.py --write_docs on the finished runs of `models` (a comma-separated list) in `log_dir`."""
     args = [f"--models={models}", "--presets=default,tutorial", "--seeds=1,2", "--epochs=2", f"--log_dir={log_dir}"]
-    return subprocess.run(
-        [sys.executable, "bench/quality.py", *args, "--write_docs", f"--docs_root={docs_root}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_bench("quality.py", *args, "--write_docs", f"--docs_root={docs_root}")
 
 
 def test_quality_benchmark_writes_the_cards_and_the_readme_table_from_the_runs(tmp_path):
@@ -212,20 +187,13 @@ def test_quality_benchmark_writes_the_cards_and_the_readme_table_from_the_runs(t
 def test_quality_benchmark_refuses_runs_scored_by_different_classifiers(tmp_path):
     fake_run(tmp_path, "dcgan-s1", {"fid": 4.0}, sha="ab")
     fake_run(tmp_path, "dcgan-s2", {"fid": 5.0}, sha="cd")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "bench/quality.py",
-            "--models=dcgan",
-            "--seeds=1,2",
-            "--write_docs",
-            f"--log_dir={tmp_path}",
-            f"--docs_root={tmp_path}",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_bench(
+        "quality.py",
+        "--models=dcgan",
+        "--seeds=1,2",
+        "--write_docs",
+        f"--log_dir={tmp_path}",
+        f"--docs_root={tmp_path}",
     )
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "bench/quality.py: error: --write_docs: the runs were scored by different classifiers" in result.stderr
@@ -253,13 +221,7 @@ def test_matrix_benchmark_tabulates_the_cells_against_their_floors(tmp_path):
     fake_run(tmp_path, "dcgan-lsgan-s1", {"fid": 31.0, "recall": 0.3, **entropy})  # over 3 x 10
     fake_run(tmp_path, "dcgan-hinge-s1", {"fid": 12.0, "recall": 0.1, "class_entropy": 1.5})
     args = ["--models=dcgan", "--cells=lsgan,hinge", f"--log_dir={tmp_path}", f"--docs_root={tmp_path}"]
-    result = subprocess.run(
-        [sys.executable, "bench/matrix.py", *args, "--write_docs"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_bench("matrix.py", *args, "--write_docs")
     assert result.returncode == 0, result.stderr
     doc = (tmp_path / "docs" / "matrix.md").read_text()
     assert "| `dcgan` | `recipe` | 10.0 | 0.50 | 2.20 | – | met |" in doc
@@ -269,12 +231,6 @@ def test_matrix_benchmark_tabulates_the_cells_against_their_floors(tmp_path):
         "| `lsgan` | `python train.py --model=M --dataset=fashion_mnist --epochs=5 --seed=S "
         "--loss=lsgan --penalty=none` |" in doc
     )
-    result = subprocess.run(
-        [sys.executable, "bench/matrix.py", *args, "--cells=lsgan,wgan"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_bench("matrix.py", *args, "--cells=lsgan,wgan")
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "bench/matrix.py: error: unknown cells wgan; valid choices: recipe, ns, minimax" in result.stderr
