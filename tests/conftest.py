@@ -34,6 +34,17 @@ def make_digits(num, seed, image_size=28):
     return images, labels.astype(np.uint8)
 
 
+# The modules that take longest (docs/testing.md), longest first. The workers take whole modules in collection
+# order (setup.cfg: --dist loadscope --no-loadscope-reorder), so the short ones fill in at the end and the two
+# workers finish together instead of one starting a long module when the other is nearly done.
+LONGEST_MODULES = ("test_cli.py", "test_real_data.py", "test_resume.py", "test_evaluate.py", "test_bench.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: number for number, name in enumerate(LONGEST_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a module's tests keep their order
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_cache(tmp_path_factory):
     """Evaluation classifiers trained by the tests are cached in a temporary directory, not ~/.cache."""
@@ -60,6 +71,19 @@ def tiny_idx_dir(tmp_path_factory):
 def with_data_shape(config, image_shape=(28, 28, 1), num_classes=10):
     """A Config as training leaves it once the data is known (what config.json holds)."""
     return dataclasses.replace(config, image_shape=image_shape, num_classes=num_classes)
+
+
+def config_from_args(*args):
+    """The Config train.py makes of its command-line arguments, made in this process (no TensorFlow start-up)."""
+    from absl import flags
+
+    from tfganzoo import config as config_lib
+    from tfganzoo import options
+
+    flag_values = flags.FlagValues()
+    options.define_flags(config_lib.FIELDS.values(), flag_values, "train.py")
+    flag_values(["train.py", *map(str, args)])
+    return config_lib.make_config(**options.values_from_flags(config_lib.FIELDS.values(), flag_values))
 
 
 def run_script(script, *args, timeout=300):

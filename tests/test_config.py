@@ -4,9 +4,8 @@ import dataclasses
 import json
 
 import pytest
-from absl import flags
 
-from conftest import ROOT, with_data_shape
+from conftest import ROOT, config_from_args, with_data_shape
 from tfganzoo import config as config_lib
 from tfganzoo import losses, models, options
 from tfganzoo.config import Config, make_config
@@ -225,16 +224,13 @@ def option_model(name):
 @pytest.mark.parametrize("name", [name for name, f in config_lib.FIELDS.items() if f.metadata["flag"]])
 def test_every_option_has_a_flag_and_is_recorded_in_config_json(name, tmp_path):
     value = sample_value(name)
-    flag_values = flags.FlagValues()
-    options.define_flags(config_lib.FIELDS.values(), flag_values, "train.py")
     model = value if name == "model" else option_model(name)
     args = [f"--{name}={value}", f"--model={model}"] if name != "model" else [f"--model={value}"]
     if name == "penalty_weight":
         args.append("--penalty=r1")
     if name == "mismatch_temperature":
         args.append("--mismatched_labels")
-    flag_values(["train.py", *args])
-    config = make_config(**options.values_from_flags(config_lib.FIELDS.values(), flag_values))
+    config = config_from_args(*args)
     assert getattr(config, name) == value
     config.save(tmp_path / "config.json")
     assert json.loads((tmp_path / "config.json").read_text())[name] == value
@@ -242,10 +238,7 @@ def test_every_option_has_a_flag_and_is_recorded_in_config_json(name, tmp_path):
 
 
 def test_the_tutorials_flag_spellings_set_their_options():
-    flag_values = flags.FlagValues()
-    options.define_flags(config_lib.FIELDS.values(), flag_values, "train.py")
-    flag_values(["train.py", "--BATCH_SIZE=12", "--LOG_PATH=runs", "--MODEL_PATH=saved"])
-    config = make_config(**options.values_from_flags(config_lib.FIELDS.values(), flag_values))
+    config = config_from_args("--BATCH_SIZE=12", "--LOG_PATH=runs", "--MODEL_PATH=saved")
     assert (config.batch_size, config.log_dir, config.weights_dir) == (12, "runs", "saved")
 
 
@@ -298,10 +291,7 @@ def test_options_given_win_over_what_the_loss_brings():
     config = make_config("dcgan", loss="wgan", lr=3e-4, d_steps=2)
     assert (config.g_lr, config.d_lr, config.d_steps, config.clip, config.beta_1) == (3e-4, 3e-4, 2, 0.01, 0.0)
     assert config.brought.startswith("beta_1=0.0 beta_2=0.99 clip=0.01 from --loss=wgan (Arjovsky et al. 2017")
-    flag_values = flags.FlagValues()
-    options.define_flags(config_lib.FIELDS.values(), flag_values, "train.py")
-    flag_values(["train.py", "--model=dcgan", "--loss=wgan", "--beta_2=0.999"])  # a flag set to its default
-    config = make_config(**options.values_from_flags(config_lib.FIELDS.values(), flag_values))
+    config = config_from_args("--model=dcgan", "--loss=wgan", "--beta_2=0.999")  # a flag set to its default
     assert (config.beta_2, config.d_steps) == (0.999, 5)
 
 

@@ -19,7 +19,7 @@ import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing.plugin_event_accumulator import EventAccumulator
 
-from conftest import ROOT, one_line_error, run_script
+from conftest import ROOT, config_from_args, one_line_error, run_script
 from tfganzoo import checkpoints, sampling, training
 from tfganzoo.config import make_config
 from tfganzoo.errors import UserError
@@ -416,8 +416,33 @@ BAD_RUNS = [  # (what is done to a copy of the reference run, script, extra flag
 ]
 
 
-@pytest.mark.parametrize("damage,script,flags,message", BAD_RUNS)
-def test_a_bad_run_directory_is_one_clear_line(reference, tiny_idx_dir, tmp_path, damage, script, flags, message):
+# Cases run as a user runs the script, to check the exit status and the line's form: one per script. The rest
+# raise in this process the error of what the script calls (training.train, sampling.load_run), which spares
+# TensorFlow's start-up per case.
+THROUGH_THE_SCRIPT = (0, 2)
+
+
+def error_line(script, args, run, through_the_script):
+    """The one error line `script` gives for `args`."""
+    if through_the_script:
+        lines = one_line_error(run_script(script, *args))
+        assert len(lines) == 1, lines
+        return lines[0]
+    with pytest.raises(UserError) as error:
+        if script == "train.py":
+            training.train(config_from_args(*args), verbose=0)
+        else:
+            sampling.load_run(run)
+    return f"{script}: error: {error.value}"
+
+
+@pytest.mark.parametrize(
+    "damage,script,flags,message,through_the_script",
+    [(*case, number in THROUGH_THE_SCRIPT) for number, case in enumerate(BAD_RUNS)],
+)
+def test_a_bad_run_directory_is_one_clear_line(
+    reference, tiny_idx_dir, tmp_path, damage, script, flags, message, through_the_script
+):
     run = tmp_path / "dcgan-mnist"
     shutil.copytree(reference, run)
     if damage:
@@ -427,7 +452,7 @@ def test_a_bad_run_directory_is_one_clear_line(reference, tiny_idx_dir, tmp_path
         args = [*train_args(tiny_idx_dir, tmp_path), *flags]
     else:
         args = [f"--run_dir={run}", f"--output={tmp_path / 'out.png'}", *flags]
-    lines = one_line_error(run_script(script, *args))
-    assert len(lines) == 1 and re.fullmatch(rf"{script}: error: {message.format(run=run)}.*", lines[0]), lines
+    line = error_line(script, args, run, through_the_script)
+    assert re.fullmatch(rf"{script}: error: {message.format(run=run)}.*", line), line
     assert {path: path.read_bytes() for path in run.rglob("*") if path.is_file()} == files
     assert not (tmp_path / "out.png").exists()
