@@ -11,7 +11,8 @@ Variants, each the same GAN (same networks, same train_step maths, the model's d
             execution, XLA where the model's XLA_ON_CPU says so (on a CPU);
   fit       the same with one step per execution and no XLA;
   spe<N>    fit with steps_per_execution=N;   xla   fit with jit_compile=True;   mixed   fit with
-            --mixed_precision (bfloat16 on CPU, float16 on GPU); parts join with "+": xla+spe10, default+mixed.
+            --mixed_precision (bfloat16 on CPU, float16 on GPU);   lazy<N>   fit with --penalty_every=N (the
+            default recipe's penalty every N discriminator updates); parts join with "+": xla+spe10, default+lazy4.
 
 Data: random uint8 images of MNIST's shape (60,000 x 28 x 28 x 1, 10 classes); throughput does not depend
 on what the pixels show. Machines are noisy (a shared VM's speed drifts by 10-20% within a minute), so the
@@ -63,28 +64,30 @@ FLAGS = flags.FLAGS
 
 
 def parse_variant(variant):
-    """(steps_per_execution, jit_compile, mixed_precision) of a variant: "tutorial", "fit", or "+"-joined
-    parts among default (None, None: train.py's defaults), spe<N>, xla, mixed."""
-    spe, jit, mixed = 1, False, False
+    """make_config's options for a variant: "tutorial", "fit", or "+"-joined parts among default
+    (steps_per_execution and jit_compile None: train.py's defaults), spe<N>, xla, mixed, lazy<N>."""
+    options = {"steps_per_execution": 1, "jit_compile": False, "mixed_precision": False}
     for part in [] if variant in ("tutorial", "fit") else variant.split("+"):
         if part == "default":
-            spe, jit = None, None
-        elif part.startswith("spe") and part[3:].isdigit() and int(part[3:]) > 0:
-            spe = int(part[3:])
+            options.update(steps_per_execution=None, jit_compile=None)
+        elif part[:3] == "spe" and part[3:].isdigit() and int(part[3:]) > 0:
+            options["steps_per_execution"] = int(part[3:])
+        elif part[:4] == "lazy" and part[4:].isdigit() and int(part[4:]) > 0:
+            options["penalty_every"] = int(part[4:])
         elif part in ("xla", "mixed"):
-            jit, mixed = jit or part == "xla", mixed or part == "mixed"
+            options["jit_compile" if part == "xla" else "mixed_precision"] = True
         else:
             raise app.UsageError(
                 f"unknown variant {variant!r}; valid: tutorial, fit, or parts default, spe<N>, xla, "
-                f"mixed joined by '+' (xla+spe10, default+mixed)"
+                f"mixed, lazy<N> joined by '+' (xla+spe10, default+mixed)"
             )
-    executions = spe or 10
+    executions = options["steps_per_execution"] or 10
     if FLAGS.window_steps % executions or FLAGS.window_steps < 2 * executions:
         raise app.UsageError(
             f"--window_steps={FLAGS.window_steps} must be a multiple of {variant}'s {executions} "
             f"steps per execution, and at least two executions"
         )
-    return spe, jit, mixed
+    return options
 
 
 def random_data():
@@ -107,16 +110,7 @@ def make_window(model, variant, data):
     from tfganzoo.config import make_config
     from tfganzoo.images import to_model_range
 
-    spe, jit, mixed = parse_variant(variant)
-    config = make_config(
-        model,
-        "mnist",
-        seed=1,
-        batch_size=FLAGS.batch_size,
-        jit_compile=jit,
-        steps_per_execution=spe,
-        mixed_precision=mixed,
-    )
+    config = make_config(model, "mnist", seed=1, batch_size=FLAGS.batch_size, **parse_variant(variant))
     config = training.with_data(config, data)
     batch, steps = config.batch_size, FLAGS.window_steps
     spe = training.epoch_plan(dataclasses.replace(config, steps_per_epoch=steps), len(data))[1]

@@ -226,7 +226,7 @@ def test_every_option_has_a_flag_and_is_recorded_in_config_json(name, tmp_path):
     value = sample_value(name)
     model = value if name == "model" else option_model(name)
     args = [f"--{name}={value}", f"--model={model}"] if name != "model" else [f"--model={value}"]
-    if name == "penalty_weight":
+    if name in ("penalty_weight", "penalty_every"):
         args.append("--penalty=r1")
     if name == "mismatch_temperature":
         args.append("--mismatched_labels")

@@ -13,6 +13,8 @@ from test_train_step import batch, tiny_gan
 
 from conftest import make_digits, run_script
 from tfganzoo import losses, models
+from tfganzoo.config import make_config
+from tfganzoo.errors import UserError
 from tfganzoo.images import to_model_range
 from tfganzoo.layers import BatchFreeNormalization, MinibatchDiscrimination
 
@@ -100,6 +102,35 @@ def test_d_steps_makes_that_many_discriminator_updates_per_generator_update():
     gan = tiny_gan("gan", d_steps=3, batch_size=2)
     gan.train_step(batch(6))  # 3 batches of 2
     assert int(gan.d_optimizer.iterations) == 3 and int(gan.g_optimizer.iterations) == 1
+
+
+def test_a_lazy_penalty_counts_k_times_on_every_kth_update_and_nothing_between():
+    options = {"penalty": "r1", "spectral_norm": False, "minibatch_discrimination": False}  # a deterministic critic
+    every_step, lazy = tiny_gan("gan", **options), tiny_gan("gan", **options, penalty_every=3)
+    images, _ = batch(8)
+    step = tf.function(lazy.train_step, jit_compile=True)  # compiled, as fit runs it: the update is a tf.cond
+    logged = []
+    for _ in range(4):  # D updates 0, 1, 2, 3: due at 0 and 3
+        critic = lambda x: lazy.discriminate(x, None, training=True)["logits"]  # noqa: E731  (before the update)
+        penalty = float(losses.r1_penalty(critic, tf.constant(images), None))
+        step((tf.constant(images), None))
+        logged.append((float(lazy.trackers["Penalty"].result()), penalty))
+        lazy.trackers["Penalty"].reset_state()
+    for (value, penalty), due in zip(logged, (True, False, False, True), strict=True):
+        assert value == pytest.approx(3 * penalty if due else 0.0, rel=1e-5)
+    assert logged[0][1] > 0
+    # Where it is due the whole step is the eager one's: the same D loss, penalty at weight 3 x 10.
+    every_step.train_step((images, None))
+    lazy_first = tiny_gan("gan", **options, penalty_every=3)
+    lazy_first.train_step((images, None))
+    eager = {name: float(t.result()) for name, t in every_step.trackers.items()}
+    first = {name: float(t.result()) for name, t in lazy_first.trackers.items()}
+    assert first["Dis_loss"] == pytest.approx(eager["Dis_loss"] + 2 * 10 * eager["Penalty"], rel=1e-5)
+
+
+def test_a_lazy_penalty_needs_a_penalty():
+    with pytest.raises(UserError, match="penalty_every=4 needs a penalty; valid choices: wgan-gp, dragan, r1"):
+        make_config("dcgan", penalty_every=4)
 
 
 @pytest.mark.parametrize("name", ["dcgan", "cgan"])  # dcgan: batch-norm statistics are averaged too

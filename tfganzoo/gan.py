@@ -40,6 +40,8 @@ class GAN(keras.Model):
       num_classes: number of classes in the data (used by conditional variants).
       loss: key of `losses.LOSSES`.
       penalty: key of `losses.PENALTIES`, added to the D loss times `penalty_weight` (None: its default).
+      penalty_every: lazy regularisation (Karras et al. 2020, appendix B): the penalty only on every
+        `penalty_every`-th D update, times `penalty_every`, so its expected weight stays the same.
       clip: clip every discriminator weight to [-clip, clip] after each D update (the original WGAN).
       d_steps: discriminator updates per generator update, each on its own real batch: a step receives
         d_steps batches at once (the pipeline's batch is d_steps x batch_size) and splits them.
@@ -66,6 +68,7 @@ class GAN(keras.Model):
         loss="ns",
         penalty="none",
         penalty_weight=None,
+        penalty_every=1,
         clip=None,
         d_steps=1,
         seed=None,
@@ -80,6 +83,7 @@ class GAN(keras.Model):
         self.loss_pair = losses.get_loss(loss)
         self.penalty = losses.get_penalty(penalty)
         self.penalty_weight = self.penalty.default_weight if penalty_weight is None else penalty_weight
+        self.penalty_every = penalty_every
         self.clip = clip
         self.d_steps = d_steps
         # A SeedGenerator's state is a variable: the noise stream is reproducible and checkpointable.
@@ -218,8 +222,10 @@ class GAN(keras.Model):
             values = {}
             if self.penalty.function:
                 critic = lambda images: self.discriminate(images, labels, training=True)["logits"]  # noqa: E731
-                values["Penalty"] = self.penalty.function(
-                    critic, ops.cast(real_images, fake_images.dtype), fake_images, self.seed_generator
+                values["Penalty"] = self._lazy(
+                    lambda: self.penalty.function(
+                        critic, ops.cast(real_images, fake_images.dtype), fake_images, self.seed_generator
+                    )
                 )
                 d_loss += self.penalty_weight * values["Penalty"]
             scaled_loss = self._for_gradients(self.d_optimizer, d_loss)
@@ -235,6 +241,14 @@ class GAN(keras.Model):
             "Fake_P": ops.mean(output(fake_out["logits"])),
             **values,
         }
+
+    def _lazy(self, penalty):
+        """penalty() on D updates 0, k, 2k, ... (k = penalty_every), times k, else 0 without computing it: the
+        logged mean is still the penalty's, and the D loss's expected gradient the same."""
+        if self.penalty_every == 1:
+            return penalty()
+        due = ops.equal(self.d_optimizer.iterations % self.penalty_every, 0)
+        return ops.cond(due, lambda: self.penalty_every * penalty(), lambda: ops.zeros((), keras.config.floatx()))
 
     def _generator_update(self, labels, batch_size):
         """One G step on fresh latents, through the just-updated discriminator. Returns its loss."""
