@@ -349,16 +349,16 @@ def _check_relations(config):
             f"steps_per_execution={config.steps_per_execution} does not work under "
             f"strategy={config.strategy} (a Keras bug: keras-team/keras#19246); use 1"
         )
-    if config.penalty_weight is not None and config.penalty == "none":
-        raise UserError(
-            f"penalty_weight={config.penalty_weight} needs a penalty; valid choices: "
-            f"{', '.join(p for p in losses.PENALTIES if p != 'none')}"
-        )
-    if config.penalty_every > 1 and config.penalty == "none":
-        raise UserError(
-            f"penalty_every={config.penalty_every} needs a penalty; valid choices: "
-            f"{', '.join(p for p in losses.PENALTIES if p != 'none')}"
-        )
+    # The options that only tune a penalty, each with whether it was set to something other than no effect.
+    for name, is_set in (
+        ("penalty_weight", config.penalty_weight is not None),
+        ("penalty_every", config.penalty_every > 1),
+    ):
+        if is_set and config.penalty == "none":
+            raise UserError(
+                f"{name}={getattr(config, name)} needs a penalty; valid choices: "
+                f"{', '.join(p for p in losses.PENALTIES if p != 'none')}"
+            )
     if config.clip is not None and config.penalty != "none":
         raise UserError(
             f"clip={config.clip} and penalty={config.penalty} both constrain the discriminator's gradients; choose one"
