@@ -86,8 +86,10 @@ def test_eval_every_writes_one_metrics_row_per_evaluated_epoch(evaluated_run):
     run_dir, stdout = evaluated_run
     with open(run_dir / "metrics.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["epoch", "num_samples"] + SCORES + ["label_accuracy"]
+    assert list(rows[0]) == ["epoch", "num_samples", "train_seconds"] + SCORES + ["label_accuracy"]
     assert [(row["epoch"], row["num_samples"]) for row in rows] == [("1", "30"), ("2", "30"), ("3", "30")]
+    seconds = [float(row["train_seconds"]) for row in rows]
+    assert 0 < seconds[0] < seconds[1] < seconds[2]
     for row in rows:
         assert float(row["fid"]) >= 0 and 0 <= float(row["label_accuracy"]) <= 1
     assert "Evaluation after epoch 3 (30 samples): fid " in stdout

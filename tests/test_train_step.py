@@ -6,7 +6,7 @@ import pytest
 from keras import ops
 
 from conftest import make_digits, with_data_shape
-from tfganzoo import checkpoints, models, training
+from tfganzoo import callbacks, checkpoints, models, training
 from tfganzoo.config import make_config
 from tfganzoo.images import to_model_range
 
@@ -110,6 +110,14 @@ def test_label_scores_are_checkpointed(tmp_path):
     fresh = tiny_gan("cgan", mismatched_labels=True, mismatch_temperature=0.1)
     checkpoints.Checkpoints(tmp_path, fresh, keep=1).restore(path)
     np.testing.assert_array_equal(np.asarray(fresh.label_scores), np.asarray(gan.label_scores))
+
+
+def test_checkpoints_keep_the_seconds_trained(tmp_path):
+    gan = tiny_gan("gan")
+    path = checkpoints.Checkpoints(tmp_path, gan, keep=1, clock=callbacks.TrainingClock(12.5)).save(1)
+    clock = callbacks.TrainingClock()
+    checkpoints.Checkpoints(tmp_path, tiny_gan("gan"), keep=1, clock=clock).restore(path)
+    assert clock.seconds == 12.5
 
 
 def test_mismatched_logits_join_the_fake_half_of_the_discriminator_loss():

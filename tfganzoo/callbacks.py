@@ -82,6 +82,26 @@ class LossCSV(keras.callbacks.Callback):
             csv.writer(f).writerow([epoch + 1] + [f"{float(logs[name]):.6g}" for name in self.names])
 
 
+class TrainingClock(keras.callbacks.Callback):
+    """Seconds the run has spent training, from its start and across resumes (checkpoints keep them): the
+    epochs' own time, not what happens between them (evaluations, sample grids, end-of-epoch checkpoints).
+    Keep it first among the callbacks, so that an epoch's end stops it before the others' work."""
+
+    def __init__(self, seconds=0.0):
+        super().__init__()
+        self.seconds, self.started = seconds, None
+
+    def elapsed(self):
+        """The seconds so far, the running epoch's included."""
+        return self.seconds + (time.perf_counter() - self.started if self.started is not None else 0.0)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds, self.started = self.elapsed(), None
+
+
 class SampleGrid(keras.callbacks.Callback):
     """After every epoch: a grid from fixed noise (and fixed labels) to samples/epoch_NNNN.png and TensorBoard."""
 
@@ -149,11 +169,12 @@ class PeriodicWeights(keras.callbacks.Callback):
 
 class PeriodicEvaluation(keras.callbacks.Callback):
     """Every `every` epochs: the evaluator's scores of `num_samples` images (the same latents each time) as a
-    row of metrics.csv and as TensorBoard scalars `eval/<score>` at step = epoch."""
+    row of metrics.csv, after the seconds the run had trained by then (`train_seconds`, from `clock`), and
+    as TensorBoard scalars `eval/<score>` at step = epoch."""
 
-    def __init__(self, evaluator, gan, csv_path, tensorboard_dir, every, num_samples):
+    def __init__(self, evaluator, gan, clock, csv_path, tensorboard_dir, every, num_samples):
         super().__init__()
-        self.evaluator, self.gan = evaluator, gan
+        self.evaluator, self.gan, self.clock = evaluator, gan, clock
         self.csv_path, self.tensorboard_dir = Path(csv_path), str(tensorboard_dir)
         self.every, self.num_samples = every, num_samples
 
@@ -173,8 +194,9 @@ class PeriodicEvaluation(keras.callbacks.Callback):
         with open(self.csv_path, "a", newline="") as f:
             writer = csv.writer(f)
             if new_file:
-                writer.writerow(["epoch", "num_samples", *scores])
-            writer.writerow([epoch + 1, self.num_samples] + [f"{value:.6g}" for value in scores.values()])
+                writer.writerow(["epoch", "num_samples", "train_seconds", *scores])
+            seconds = f"{self.clock.seconds:.1f}"
+            writer.writerow([epoch + 1, self.num_samples, seconds] + [f"{value:.6g}" for value in scores.values()])
         with self.writer.as_default():
             for name, value in scores.items():
                 tf.summary.scalar(f"eval/{name}", value, step=epoch + 1)

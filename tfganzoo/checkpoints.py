@@ -12,6 +12,7 @@ saves loses the run), resumes only at epoch boundaries, and deletes its backup a
 state is written with tf.train.Checkpoint into a temporary directory that is renamed into place.
 """
 
+import json
 import re
 import shutil
 import signal
@@ -27,6 +28,7 @@ from tfganzoo.errors import UserError
 from tfganzoo.files import TMP_PREFIX, atomic_path
 
 NAME = re.compile(r"epoch_(\d{4,})(?:_step_(\d{6,}))?")
+CLOCK_FILE = "clock.json"
 
 
 class TrainingDiverged(UserError):
@@ -66,12 +68,14 @@ def latest_position(directory):
 
 
 class Checkpoints:
-    """The checkpoints of one run, in `directory`; the newest `keep` are kept."""
+    """The checkpoints of one run, in `directory`; the newest `keep` are kept. Each also holds the seconds
+    the run had trained (`clock`, a callbacks.TrainingClock; none: not kept), in clock.json."""
 
-    def __init__(self, directory, gan, keep):
+    def __init__(self, directory, gan, keep, clock=None):
         self.directory = Path(directory)
         self.gan = gan
         self.keep = keep
+        self.clock = clock
         self.tracker_variables = [v for tracker in gan.trackers.values() for v in tracker.variables]
         self.state = {
             "generator": gan.generator.variables,
@@ -115,6 +119,8 @@ class Checkpoints:
     def write_state(self, directory):
         """Writes the state into a new `directory`."""
         self.checkpoint.write(str(Path(directory) / "state"))
+        if self.clock is not None:
+            (Path(directory) / CLOCK_FILE).write_text(json.dumps({"train_seconds": self.clock.elapsed()}))
 
     def restore(self, path):
         """Loads the checkpoint at `path` into the model, optimizers and trackers."""
@@ -128,6 +134,9 @@ class Checkpoints:
             raise UserError(
                 f"cannot read {path} ({e.message.splitlines()[0]}); remove it to resume from the checkpoint before it"
             ) from None
+        clock_file = Path(path) / CLOCK_FILE
+        if self.clock is not None and clock_file.exists():  # checkpoints from before the clock count from 0
+            self.clock.seconds = json.loads(clock_file.read_text())["train_seconds"]
 
     def remove_unfinished(self):
         """Deletes what a save interrupted by a kill left behind."""

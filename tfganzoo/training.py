@@ -129,12 +129,14 @@ def make_evaluator(config, data):
 
 def make_callbacks(config, gan, evaluator, checkpointing):
     run_dir, epochs = config.run_dir, config.epochs
+    clock = checkpointing.checkpoints.clock
     evaluations = []
     if evaluator and config.eval_every:
         evaluations.append(
             callbacks.PeriodicEvaluation(
                 evaluator,
                 gan,
+                clock,
                 run_dir / "metrics.csv",
                 run_dir / "tensorboard" / "eval",
                 config.eval_every,
@@ -144,6 +146,7 @@ def make_callbacks(config, gan, evaluator, checkpointing):
     if evaluator and config.final_eval_samples:
         evaluations.append(callbacks.FinalEvaluation(evaluator, gan, run_dir, config.final_eval_samples, epochs))
     return [
+        clock,  # first: an epoch's end stops it before the others' work
         callbacks.LossCSV(run_dir / "loss.csv", tuple(gan.trackers)),
         callbacks.EpochTensorBoard(run_dir / "tensorboard", write_graph=False, write_steps_per_second=False),
         callbacks.SampleGrid(gan, run_dir / "samples", run_dir / "tensorboard" / "train", config.seed),
@@ -274,7 +277,9 @@ def train(config, verbose=None, fresh=False):
 def _fit(config, output, gan, data, steps, evaluator, resuming, verbose):
     """Trains from the newest checkpoint of config.run_dir (or from the start), `steps` steps per epoch,
     writing into output.run_dir (the same, except for the non-chief workers of multi_worker)."""
-    store = checkpoints.Checkpoints(output.run_dir / "checkpoints", gan, config.keep_checkpoints)
+    store = checkpoints.Checkpoints(
+        output.run_dir / "checkpoints", gan, config.keep_checkpoints, callbacks.TrainingClock()
+    )
     checkpointing = checkpoints.Checkpointing(store, checkpoints.signals, config.checkpoint_minutes, config.epochs)
     with run_lock(output.run_dir), checkpoints.signals:
         epoch, step = _resume(config, output, store) if resuming else _start(output, store)
