@@ -234,3 +234,39 @@ def test_matrix_benchmark_tabulates_the_cells_against_their_floors(tmp_path):
     result = run_bench("matrix.py", *args, "--cells=lsgan,wgan")
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "bench/matrix.py: error: unknown cells wgan; valid choices: recipe, ns, minimax" in result.stderr
+
+
+def fake_curve(log_dir, name, rows):
+    """A finished run whose metrics.csv has one row (epoch, train_seconds, fid, recall, label_accuracy) per epoch."""
+    fake_run(log_dir, name, {"fid": rows[-1][2]})
+    lines = ["epoch,num_samples,train_seconds,fid,recall,class_entropy,label_accuracy"]
+    lines += [f"{epoch},100,{seconds},{fid},{recall},2.2,{accuracy}" for epoch, seconds, fid, recall, accuracy in rows]
+    (log_dir / name / "metrics.csv").write_text("\n".join(lines) + "\n")
+
+
+def test_time_to_quality_is_the_first_evaluation_from_which_every_target_holds(tmp_path):
+    # default: FID bound 1.5 x 20 = 30; epoch 2 meets it but epoch 3 (accuracy 0.8) does not, so epoch 4 counts.
+    fake_curve(
+        tmp_path,
+        "cgan-s1",
+        [(1, 10, 90, 0.1, 0.5), (2, 20, 25, 0.3, 0.95), (3, 30, 28, 0.3, 0.8), (4, 40, 20, 0.3, 0.92)],
+    )
+    fake_curve(
+        tmp_path,
+        "cgan-tutorial-s1",
+        [(1, 5, 200, 0.0, 0.1), (2, 10, 29, 0.25, 0.9), (3, 15, 31, 0.3, 0.9), (4, 20, 29, 0.3, 0.9)],
+    )
+    args = ["--models=cgan", "--seeds=1", "--epochs=4", f"--log_dir={tmp_path}", f"--docs_root={tmp_path}"]
+    result = run_bench("time_to_quality.py", *args, "--write_docs")
+    assert result.returncode == 0, result.stderr
+    row = "| `cgan` | 1 | 30.0 | 40 s (epoch 4) | 20 s (epoch 4) | 2.00 | 10.0 / 5.0 |"
+    assert row in result.stdout
+    doc = (tmp_path / "docs" / "time_to_quality.md").read_text()
+    assert row in doc and "on 100 generated images" in doc
+    assert (tmp_path / "docs" / "time_to_quality.png").stat().st_size > 0
+    # The tutorial never holds the bound: a lower bound on the ratio, from its whole run.
+    (tmp_path / "cgan-tutorial-s1" / "metrics.csv").write_text(
+        "epoch,num_samples,train_seconds,fid,recall,class_entropy,label_accuracy\n1,100,5,200,0,2.2,0.1\n2,100,80,40,0.3,2.2,0.9\n"
+    )
+    result = run_bench("time_to_quality.py", *args)
+    assert "| `cgan` | 1 | 30.0 | 40 s (epoch 4) | not within 2 epochs (80 s) | < 0.50 | 10.0 / 40.0 |" in result.stdout
