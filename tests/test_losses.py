@@ -133,6 +133,16 @@ def test_gradient_penalties_of_a_linear_critic(name, expected):
     assert float(value) == pytest.approx(expected, rel=1e-5)
 
 
+def test_r1_of_the_real_gradients_by_hand():
+    gradients = tf.constant([[[1.0], [2.0]], [[3.0], [4.0]]])  # two examples: squared norms 5 and 25
+    assert float(losses.r1_of_real_gradients(gradients)) == pytest.approx(0.5 * (5 + 25) / 2)
+    penalty = losses.get_penalty("r1")  # and the same as the penalty through the critic: w at every image
+    real, fake = penalty_inputs()
+    assert float(penalty.of_real_gradients(tf.broadcast_to(W, real.shape))) == pytest.approx(
+        float(penalty.function(linear_critic, real, fake)), rel=1e-6
+    )
+
+
 def test_wgan_gp_draws_one_interpolation_weight_per_example_in_0_1():
     # C(x) = sum(x^2) / 2 has gradient x: the norm at x_hat tells where between fake and real it fell.
     real = tf.ones((64, 2, 2, 1))  # and fake = 0, so x_hat = e * real

@@ -110,6 +110,12 @@ def r1_penalty(critic, real, fake, seed=None):
     return 0.5 * ops.mean(ops.square(gradient_norms(critic, real, epsilon=0.0)))
 
 
+def r1_of_real_gradients(gradients):
+    """r1_penalty from D's gradients at the real images [B, ...], which the train step takes from its own pass
+    over them instead of a second one (issue 33)."""
+    return 0.5 * ops.mean(ops.sum(ops.square(gradients), axis=list(range(1, len(gradients.shape)))))
+
+
 # ----- auxiliary terms, added by the AC-GAN and InfoGAN hooks -----
 
 
@@ -203,6 +209,9 @@ class Penalty:
     function: Callable | None  # (critic, real, fake, seed) -> scalar; None: no penalty
     default_weight: float = 0.0
     recipe: Recipe | None = None
+    # The same value from D's gradients at the real images, for a penalty taken there: the train step then
+    # differentiates its own forward pass over the real batch instead of making another.
+    of_real_gradients: Callable | None = None
 
 
 PENALTIES = {
@@ -230,6 +239,7 @@ PENALTIES = {
             "Mescheder et al. 2018: RMSProp at 1e-4",
             dict(g_lr=1e-4, d_lr=1e-4, beta_1=0.0, beta_2=0.99, d_steps=1),
         ),
+        r1_of_real_gradients,
     ),
 }
 
