@@ -12,7 +12,12 @@ Variants, each the same GAN (same networks, same train_step maths, the model's d
   fit       the same with one step per execution and no XLA;
   spe<N>    fit with steps_per_execution=N;   xla   fit with jit_compile=True;   mixed   fit with
             --mixed_precision (bfloat16 on CPU, float16 on GPU);   lazy<N>   fit with --penalty_every=N (the
-            default recipe's penalty every N discriminator updates); parts join with "+": xla+spe10, default+lazy4.
+            default recipe's penalty every N discriminator updates);   tutorial_recipe   fit at --preset=tutorial
+            (the recipe, not the loop: its batch size, no penalty, ...);   secondpass   a penalty at the real
+            images through a second pass over them, as R1 was taken before it reused the step's own;   apart
+            a pass of the discriminator per batch (real, fake, mismatched) where it would make one joint pass
+            (these two: the baselines of those changes); parts join with "+": xla+spe10, default+lazy4,
+            default+tutorial_recipe.
 
 Data: random uint8 images of MNIST's shape (60,000 x 28 x 28 x 1, 10 classes); throughput does not depend
 on what the pixels show. Machines are noisy (a shared VM's speed drifts by 10-20% within a minute), so the
@@ -65,10 +70,16 @@ FLAGS = flags.FLAGS
 
 def parse_variant(variant):
     """make_config's options for a variant: "tutorial", "fit", or "+"-joined parts among default
-    (steps_per_execution and jit_compile None: train.py's defaults), spe<N>, xla, mixed, lazy<N>."""
+    (steps_per_execution and jit_compile None: train.py's defaults), spe<N>, xla, mixed, lazy<N>,
+    tutorial_recipe; and the step's parts as they were before (secondpass, apart: {part: True})."""
     options = {"steps_per_execution": 1, "jit_compile": False, "mixed_precision": False}
+    before = {}
     for part in [] if variant in ("tutorial", "fit") else variant.split("+"):
-        if part == "default":
+        if part in ("secondpass", "apart"):
+            before[part] = True
+        elif part == "tutorial_recipe":
+            options["preset"] = "tutorial"
+        elif part == "default":
             options.update(steps_per_execution=None, jit_compile=None)
         elif part[:3] == "spe" and part[3:].isdigit() and int(part[3:]) > 0:
             options["steps_per_execution"] = int(part[3:])
@@ -79,7 +90,7 @@ def parse_variant(variant):
         else:
             raise app.UsageError(
                 f"unknown variant {variant!r}; valid: tutorial, fit, or parts default, spe<N>, xla, "
-                f"mixed, lazy<N> joined by '+' (xla+spe10, default+mixed)"
+                f"mixed, lazy<N>, tutorial_recipe, secondpass, apart joined by '+' (xla+spe10, default+mixed)"
             )
     executions = options["steps_per_execution"] or 10
     if FLAGS.window_steps % executions or FLAGS.window_steps < 2 * executions:
@@ -87,7 +98,7 @@ def parse_variant(variant):
             f"--window_steps={FLAGS.window_steps} must be a multiple of {variant}'s {executions} "
             f"steps per execution, and at least two executions"
         )
-    return options
+    return options, before
 
 
 def random_data():
@@ -110,11 +121,16 @@ def make_window(model, variant, data):
     from tfganzoo.config import make_config
     from tfganzoo.images import to_model_range
 
-    config = make_config(model, "mnist", seed=1, batch_size=FLAGS.batch_size, **parse_variant(variant))
+    options, before = parse_variant(variant)
+    config = make_config(model, "mnist", seed=1, batch_size=FLAGS.batch_size, **options)
     config = training.with_data(config, data)
     batch, steps = config.batch_size, FLAGS.window_steps
     spe = training.epoch_plan(dataclasses.replace(config, steps_per_epoch=steps), len(data))[1]
     gan = training.compile_gan(config, spe, steps)  # sizes a --lr_decay schedule; its rates do not matter here
+    if before.get("secondpass"):
+        gan.penalty = dataclasses.replace(gan.penalty, of_real_gradients=None)
+    if before.get("apart"):
+        gan.joint_pass = False
     if variant == "tutorial":
         scaled = to_model_range(data.images)
         dataset = tf.data.Dataset.from_tensor_slices((scaled, data.labels)).shuffle(len(scaled), seed=1)

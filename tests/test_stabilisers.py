@@ -128,6 +128,24 @@ def test_a_lazy_penalty_counts_k_times_on_every_kth_update_and_nothing_between()
     assert first["Dis_loss"] == pytest.approx(eager["Dis_loss"] + 2 * 10 * eager["Penalty"], rel=1e-5)
 
 
+@pytest.mark.parametrize("penalty,passes", [("none", 2), ("r1", 2), ("wgan-gp", 3)])
+def test_r1_takes_the_gradient_from_the_steps_own_pass_over_the_real_images(penalty, passes):
+    """D's passes in one step: real and fake together in its update (an MLP: a joint pass), fake in the
+    generator's; R1 adds none (it differentiates the real pass), WGAN-GP one at its interpolates. The logged
+    R1 is the penalty's own value."""
+    gan = tiny_gan("gan", penalty=penalty, spectral_norm=False, minibatch_discrimination=False)
+    images, _ = batch(8)
+    critic = lambda x: gan.discriminate(x, None, training=True)["logits"]  # noqa: E731  (before the update)
+    expected = float(losses.r1_penalty(critic, tf.constant(images), None))
+    calls = []
+    discriminate = gan.discriminate
+    gan.discriminate = lambda *args, **kwargs: calls.append(1) or discriminate(*args, **kwargs)
+    logs = gan.train_step((images, None))
+    assert len(calls) == passes
+    if penalty == "r1":
+        assert float(logs["Penalty"]) == pytest.approx(expected, rel=1e-5)
+
+
 def test_a_lazy_penalty_needs_a_penalty():
     with pytest.raises(UserError, match="penalty_every=4 needs a penalty; valid choices: wgan-gp, dragan, r1"):
         make_config("dcgan", penalty_every=4)
