@@ -14,9 +14,8 @@ Variants, each the same GAN (same networks, same train_step maths, the model's d
             --mixed_precision (bfloat16 on CPU, float16 on GPU);   lazy<N>   fit with --penalty_every=N (the
             default recipe's penalty every N discriminator updates);   tutorial_recipe   fit at --preset=tutorial
             (the recipe, not the loop: its batch size, no penalty, ...);   secondpass   a penalty at the real
-            images through a second pass over them, as R1 was taken before it reused the step's own;   apart
-            a pass of the discriminator per batch (real, fake, mismatched) where it would make one joint pass
-            (these two: the baselines of those changes); parts join with "+": xla+spe10, default+lazy4,
+            images through a second pass over them, as R1 was taken before it reused the step's own (the
+            baseline of that change); parts join with "+": xla+spe10, default+lazy4,
             default+tutorial_recipe.
 
 Data: random uint8 images of MNIST's shape (60,000 x 28 x 28 x 1, 10 classes); throughput does not depend
@@ -71,11 +70,11 @@ FLAGS = flags.FLAGS
 def parse_variant(variant):
     """make_config's options for a variant: "tutorial", "fit", or "+"-joined parts among default
     (steps_per_execution and jit_compile None: train.py's defaults), spe<N>, xla, mixed, lazy<N>,
-    tutorial_recipe; and the step's parts as they were before (secondpass, apart: {part: True})."""
+    tutorial_recipe; and the step's parts as they were before (secondpass: {part: True})."""
     options = {"steps_per_execution": 1, "jit_compile": False, "mixed_precision": False}
     before = {}
     for part in [] if variant in ("tutorial", "fit") else variant.split("+"):
-        if part in ("secondpass", "apart"):
+        if part == "secondpass":
             before[part] = True
         elif part == "tutorial_recipe":
             options["preset"] = "tutorial"
@@ -90,7 +89,7 @@ def parse_variant(variant):
         else:
             raise app.UsageError(
                 f"unknown variant {variant!r}; valid: tutorial, fit, or parts default, spe<N>, xla, "
-                f"mixed, lazy<N>, tutorial_recipe, secondpass, apart joined by '+' (xla+spe10, default+mixed)"
+                f"mixed, lazy<N>, tutorial_recipe, secondpass joined by '+' (xla+spe10, default+mixed)"
             )
     executions = options["steps_per_execution"] or 10
     if FLAGS.window_steps % executions or FLAGS.window_steps < 2 * executions:
@@ -129,8 +128,6 @@ def make_window(model, variant, data):
     gan = training.compile_gan(config, spe, steps)  # sizes a --lr_decay schedule; its rates do not matter here
     if before.get("secondpass"):
         gan.penalty = dataclasses.replace(gan.penalty, of_real_gradients=None)
-    if before.get("apart"):
-        gan.joint_pass = False
     if variant == "tutorial":
         scaled = to_model_range(data.images)
         dataset = tf.data.Dataset.from_tensor_slices((scaled, data.labels)).shuffle(len(scaled), seed=1)

@@ -185,4 +185,4 @@ def test_only_gans_that_read_labels_in_the_discriminator_take_mismatched_labels(
     acgan = models.build_gan(with_data_shape(make_config("acgan", seed=0)))
     assert cgan.conditional and acgan.conditional
     assert hasattr(cgan, "label_scores") and not hasattr(acgan, "label_scores")
-    assert acgan.mismatched_labels_for(np.zeros(4)) is None  # the base hook: no extra negatives
+    assert acgan.mismatched_logits(None, None) is None  # the base hook: no extra negatives

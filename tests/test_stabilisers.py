@@ -128,11 +128,10 @@ def test_a_lazy_penalty_counts_k_times_on_every_kth_update_and_nothing_between()
     assert first["Dis_loss"] == pytest.approx(eager["Dis_loss"] + 2 * 10 * eager["Penalty"], rel=1e-5)
 
 
-@pytest.mark.parametrize("penalty,passes", [("none", 2), ("r1", 2), ("wgan-gp", 3)])
+@pytest.mark.parametrize("penalty,passes", [("none", 3), ("r1", 3), ("wgan-gp", 4)])
 def test_r1_takes_the_gradient_from_the_steps_own_pass_over_the_real_images(penalty, passes):
-    """D's passes in one step: real and fake together in its update (an MLP: a joint pass), fake in the
-    generator's; R1 adds none (it differentiates the real pass), WGAN-GP one at its interpolates. The logged
-    R1 is the penalty's own value."""
+    """D's passes in one step: real and fake in its update, fake in the generator's; R1 adds none (it
+    differentiates the real pass), WGAN-GP one at its interpolates. The logged R1 is the penalty's own value."""
     gan = tiny_gan("gan", penalty=penalty, spectral_norm=False, minibatch_discrimination=False)
     images, _ = batch(8)
     critic = lambda x: gan.discriminate(x, None, training=True)["logits"]  # noqa: E731  (before the update)

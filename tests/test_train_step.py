@@ -57,16 +57,16 @@ def test_conditional_generator_depends_on_the_label():
     assert not np.allclose(images[0], images[1])
 
 
-def show_mismatched(gan, labels):
-    """Draws the wrong labels for `labels` and tells `gan` that D answered each pair (i, j) with j."""
-    wrong = gan.mismatched_labels_for(labels)
-    gan.saw_mismatched(labels, wrong, ops.cast(wrong, "float32")[:, None])
+def labels_as_logits(images, labels, training=False):
+    """A stand-in discriminator that answers with the label it was given: shows which labels were paired."""
+    return {"logits": ops.cast(labels, "float32")[:, None]}
 
 
 def test_mismatched_labels_are_always_wrong_and_reach_every_other_class():
     gan = tiny_gan("cgan", mismatched_labels=True, mismatch_temperature=0.0)
+    gan.discriminate = labels_as_logits
     labels = np.repeat(np.arange(10), 200)
-    wrong = np.asarray(gan.mismatched_labels_for(labels))
+    wrong = np.asarray(gan.mismatched_logits(np.zeros((len(labels), 28, 28, 1), np.float32), labels))[:, 0]
     assert not np.any(wrong == labels)
     for label in range(10):
         assert set(wrong[labels == label]) == set(range(10)) - {label}
@@ -89,11 +89,13 @@ def test_scored_wrong_labels_follow_the_softmax_of_label_scores_and_are_never_ri
 
 def test_label_scores_move_towards_the_discriminators_output_on_the_pairs_it_saw():
     gan = tiny_gan("cgan", mismatched_labels=True, mismatch_temperature=0.1)  # lsgan: output = logits
+    gan.discriminate = labels_as_logits  # D's output on (image of class i, label j) is j
     labels = np.repeat(np.arange(10), 200)  # at temperature 0.1 on an all-zero table, every pair comes up
+    images = np.zeros((len(labels), 28, 28, 1), np.float32)
     expected = np.tile(np.arange(10, dtype=np.float32), (10, 1)) * (1 - np.eye(10))  # j off the diagonal
-    show_mismatched(gan, labels)
+    gan.mismatched_logits(images, labels)
     np.testing.assert_allclose(np.asarray(gan.label_scores), 0.01 * expected, atol=1e-6)
-    show_mismatched(gan, labels[:5])  # only class 0, paired with some labels: only those move
+    gan.mismatched_logits(images, labels[:5])  # only class 0, paired with some labels: only those move
     after = np.asarray(gan.label_scores)
     np.testing.assert_allclose(after[1:], 0.01 * expected[1:], atol=1e-6)
     moved = ~np.isclose(after[0], 0.01 * expected[0], atol=1e-7)
@@ -118,51 +120,22 @@ def test_checkpoints_keep_the_seconds_trained(tmp_path):
     assert clock.seconds == 12.5
 
 
-@pytest.mark.parametrize("joint_pass", [True, False])
-def test_mismatched_pairs_join_the_fake_half_of_the_discriminator_loss(joint_pass):
-    # Two identical steps (learning rate ~0, deterministic discriminator), the second also pairing the real
-    # images with "wrong" labels, which gan's D does not read: the ns loss's fake term becomes the mean over
-    # the 8 generated images and the 8 real ones again.
+def test_mismatched_logits_join_the_fake_half_of_the_discriminator_loss():
+    # Two identical steps (learning rate ~0, deterministic discriminator), the second with three extra negative
+    # logits of 2: the ns loss's fake term becomes the mean over the generated images' and these logits.
     images, labels = batch()
-    options = dict(lr=1e-12, spectral_norm=False, minibatch_discrimination=False)
-    plain, with_negatives = tiny_gan("gan", **options), tiny_gan("gan", **options)
-    with_negatives.mismatched_labels_for = lambda labels: labels
+    plain = tiny_gan("gan", lr=1e-12, spectral_norm=False)
+    with_negatives = tiny_gan("gan", lr=1e-12, spectral_norm=False)
+    with_negatives.mismatched_logits = lambda real_images, labels: ops.full((3, 1), 2.0)
     for network in ("generator", "discriminator"):
         getattr(with_negatives, network).set_weights(getattr(plain, network).get_weights())
-    plain.joint_pass = with_negatives.joint_pass = joint_pass
     loss = plain.train_on_batch(images, labels, return_dict=True)["Dis_loss"]
     loss_with = with_negatives.train_on_batch(images, labels, return_dict=True)["Dis_loss"]
     real_logits = np.asarray(plain.discriminate(images, labels)["logits"])
     real_term = np.mean(np.logaddexp(0, -real_logits))  # softplus(-logit) = -log sigmoid(logit)
     fake_term = loss - real_term  # mean softplus over the 8 generated images
-    expected = real_term + (8 * fake_term + np.sum(np.logaddexp(0, real_logits))) / 16
+    expected = real_term + (8 * fake_term + 3 * np.logaddexp(0, 2.0)) / 11
     assert loss_with == pytest.approx(expected, rel=1e-4)
-
-
-def test_one_joint_pass_scores_each_pair_as_a_pass_of_its_own():
-    gan = tiny_gan("cgan", spectral_norm=False)  # dropout 0: a deterministic D
-    assert gan.joint_pass
-    images, labels = batch()
-    pairs = [(ops.convert_to_tensor(images), labels), (ops.convert_to_tensor(images[::-1]), labels[::-1] * 0)]
-    joint = gan._discriminate_pairs(pairs)
-    gan.joint_pass = False
-    apart = gan._discriminate_pairs(pairs)
-    for one, other in zip(joint, apart, strict=True):
-        np.testing.assert_allclose(np.asarray(one["logits"]), np.asarray(other["logits"]), rtol=1e-5, atol=1e-6)
-
-
-@pytest.mark.parametrize(
-    "name,options,joint",
-    [
-        ("cgan", {}, True),  # maxout MLP
-        ("gan", {"minibatch_discrimination": False}, True),
-        ("gan", {"minibatch_discrimination": True}, False),  # features across the batch
-        ("dcgan", {}, False),  # batch norm
-        ("dcgan", {"penalty": "r1"}, True),  # a penalty swaps it for a per-example norm
-    ],
-)
-def test_a_joint_pass_only_where_d_scores_each_example_alone(name, options, joint):
-    assert tiny_gan(name, **options).joint_pass == joint
 
 
 @pytest.mark.parametrize("name", sorted(models.MODELS))

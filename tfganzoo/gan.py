@@ -6,7 +6,6 @@ import tensorflow as tf
 from keras import ops
 
 from tfganzoo import losses
-from tfganzoo.layers import MinibatchDiscrimination
 
 # Names of the logged quantities, as in the tutorial's loss.csv header (after the epoch column).
 LOG_NAMES = ("Real_P", "Fake_P", "Gen_loss", "Dis_loss")
@@ -27,9 +26,7 @@ class GAN(keras.Model):
       discriminator_inputs(images, labels)  -> what the discriminator network is called on
       discriminator_extra_loss(real_out, fake_out, latent, labels) -> scalar added to the D objective
       generator_extra_loss(fake_out, latent, labels)                -> scalar added to the G objective
-      mismatched_labels_for(labels)         -> None, or wrong labels: D also learns real images paired with
-                                               them as negatives
-      saw_mismatched(labels, wrong, logits) -> what D answered on those pairs, after the pass (cgan's record)
+      mismatched_logits(real_images, labels) -> None, or D's logits for more negatives (real images, wrong labels)
     (the AC-GAN class term and the InfoGAN mutual-information term go in the extra losses), and, outside the
     step, latent_spec() and fixed_latent(num, seed), which describe and draw the same latents for sampling
     and export. Code outside this module asks what a variant can do through its capabilities, never its
@@ -96,7 +93,6 @@ class GAN(keras.Model):
         self.ema_decay = ema_decay
         self.generator_ema = averaged_copy(generator) if ema_decay else None
         self.step_state = []  # variables the train step keeps beyond the networks, optimizers and noise
-        self.joint_pass = scores_each_example_alone(discriminator)
         self.built = True  # its networks are built; fit must not trace `call` on a batch to build it
 
     def compile(self, g_optimizer, d_optimizer, **kwargs):
@@ -144,11 +140,8 @@ class GAN(keras.Model):
     def generator_extra_loss(self, fake_out, latent, labels):
         return 0.0
 
-    def mismatched_labels_for(self, labels):
+    def mismatched_logits(self, real_images, labels):
         return None
-
-    def saw_mismatched(self, labels, wrong, logits):
-        pass
 
     # ----- shared machinery -----
     @property
@@ -217,19 +210,16 @@ class GAN(keras.Model):
         # Made outside the tape: this step sends no gradient into the generator.
         fake_images = self.generate(latent, labels, training=True)
         real_images = ops.cast(real_images, fake_images.dtype)
-        pairs = [(real_images, labels), (fake_images, labels)]
-        wrong = self.mismatched_labels_for(labels)
-        if wrong is not None:
-            pairs.append((real_images, wrong))
         with tf.GradientTape() as tape:
             with tf.GradientTape(watch_accessed_variables=False) as at_real:  # for a penalty on the real images
                 at_real.watch(real_images)
-                real_out, fake_out, *mismatched = self._discriminate_pairs(pairs)
+                real_out = self.discriminate(real_images, labels, training=True)
+            fake_out = self.discriminate(fake_images, labels, training=True)
             negatives = fake_out["logits"]
-            if wrong is not None:
-                self.saw_mismatched(labels, wrong, mismatched[0]["logits"])
+            mismatched = self.mismatched_logits(real_images, labels)
+            if mismatched is not None:
                 # The fake half of the loss then averages over generated images and mismatched real pairs.
-                negatives = ops.concatenate([negatives, mismatched[0]["logits"]], axis=0)
+                negatives = ops.concatenate([negatives, mismatched], axis=0)
             d_loss = self.loss_pair.discriminator(real_out["logits"], negatives)
             d_loss += self.discriminator_extra_loss(real_out, fake_out, latent, labels)
             values = {}
@@ -250,21 +240,6 @@ class GAN(keras.Model):
             "Fake_P": ops.mean(output(fake_out["logits"])),
             **values,
         }
-
-    def _discriminate_pairs(self, pairs):
-        """D's outputs (training) on each (images, labels) of `pairs`: one pass over them all, concatenated, where
-        D scores every example alone (joint_pass), cheaper than a pass each; else a pass each, so that batch
-        statistics stay those of one batch."""
-        if not self.joint_pass:
-            return [self.discriminate(images, labels, training=True) for images, labels in pairs]
-        labels = None if pairs[0][1] is None else ops.concatenate([labels for _, labels in pairs], axis=0)
-        out = self.discriminate(ops.concatenate([images for images, _ in pairs], axis=0), labels, training=True)
-        outputs, start = [], 0
-        for images, _ in pairs:
-            end = start + ops.shape(images)[0]
-            outputs.append({name: value[start:end] for name, value in out.items()})
-            start = end
-        return outputs
 
     def _penalty(self, real_images, fake_images, labels, real_out, at_real):
         """The gradient penalty's value. One taken at the real images gets D's gradients there from `at_real`,
@@ -303,13 +278,6 @@ class GAN(keras.Model):
         decay = ops.minimum(self.ema_decay, (1.0 + steps) / (10.0 + steps))
         for average, variable in zip(self.generator_ema.variables, self.generator.variables, strict=True):
             average.assign(decay * average + (1.0 - decay) * ops.cast(variable, average.dtype))
-
-
-def scores_each_example_alone(network):
-    """Whether `network`'s output for an example depends on that example only: no batch normalisation (which
-    uses the batch's statistics in training) and no minibatch discrimination."""
-    batchwise = (keras.layers.BatchNormalization, MinibatchDiscrimination)
-    return not any(isinstance(layer, batchwise) for layer in network.layers)
 
 
 def averaged_copy(network):
@@ -368,12 +336,14 @@ class ConditionalGAN(LabelledGAN):
     def discriminator_inputs(self, images, labels):
         return [images, self.one_hot(labels)]
 
-    def mismatched_labels_for(self, labels):
-        return self.wrong_labels(labels) if self.mismatched_labels else None
-
-    def saw_mismatched(self, labels, wrong, logits):
+    def mismatched_logits(self, real_images, labels):
+        if not self.mismatched_labels:
+            return None
+        wrong = self.wrong_labels(labels)
+        logits = self.discriminate(real_images, wrong, training=True)["logits"]
         if self.label_scores is not None:
             self._update_label_scores(labels, wrong, ops.stop_gradient(self.loss_pair.output(logits)))
+        return logits
 
     def wrong_labels(self, labels):
         """A label other than its own for each of `labels` [B]: uniform, or drawn by `label_scores`."""
