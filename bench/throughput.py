@@ -15,8 +15,9 @@ Variants, each the same GAN (same networks, same train_step maths, the model's d
             default recipe's penalty every N discriminator updates);   tutorial_recipe   fit at --preset=tutorial
             (the recipe, not the loop: its batch size, no penalty, ...);   secondpass   a penalty at the real
             images through a second pass over them, as R1 was taken before it reused the step's own (the
-            baseline of that change); parts join with "+": xla+spe10, default+lazy4,
-            default+tutorial_recipe.
+            baseline of that change);   <option>=<value>   any train.py option (default+penalty=none,
+            default+mismatched_labels=false: what each part of a recipe costs); parts join with "+":
+            xla+spe10, default+lazy4, default+tutorial_recipe.
 
 Data: random uint8 images of MNIST's shape (60,000 x 28 x 28 x 1, 10 classes); throughput does not depend
 on what the pixels show. Machines are noisy (a shared VM's speed drifts by 10-20% within a minute), so the
@@ -46,6 +47,7 @@ from absl import app, flags
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tfganzoo import models  # noqa: E402  (the registry)
+from tfganzoo.config import FIELDS as OPTIONS  # noqa: E402  (train.py's options)
 
 flags.DEFINE_list("models", list(models.MODELS), "Models to measure.")
 flags.DEFINE_list(
@@ -70,12 +72,17 @@ FLAGS = flags.FLAGS
 def parse_variant(variant):
     """make_config's options for a variant: "tutorial", "fit", or "+"-joined parts among default
     (steps_per_execution and jit_compile None: train.py's defaults), spe<N>, xla, mixed, lazy<N>,
-    tutorial_recipe; and the step's parts as they were before (secondpass: {part: True})."""
+    tutorial_recipe, <option>=<value>; and the step's parts as they were before (secondpass: {part: True})."""
     options = {"steps_per_execution": 1, "jit_compile": False, "mixed_precision": False}
     before = {}
     for part in [] if variant in ("tutorial", "fit") else variant.split("+"):
         if part == "secondpass":
             before[part] = True
+        elif "=" in part:
+            name, value = part.split("=", 1)
+            if name not in OPTIONS:
+                raise app.UsageError(f"unknown option {name!r} in variant {variant!r}; see docs/flags.md")
+            options[name] = option_value(value)
         elif part == "tutorial_recipe":
             options["preset"] = "tutorial"
         elif part == "default":
@@ -89,7 +96,7 @@ def parse_variant(variant):
         else:
             raise app.UsageError(
                 f"unknown variant {variant!r}; valid: tutorial, fit, or parts default, spe<N>, xla, "
-                f"mixed, lazy<N>, tutorial_recipe, secondpass joined by '+' (xla+spe10, default+mixed)"
+                f"mixed, lazy<N>, tutorial_recipe, secondpass, <option>=<value> joined by '+' (default+mixed)"
             )
     executions = options["steps_per_execution"] or 10
     if FLAGS.window_steps % executions or FLAGS.window_steps < 2 * executions:
@@ -98,6 +105,18 @@ def parse_variant(variant):
             f"steps per execution, and at least two executions"
         )
     return options, before
+
+
+def option_value(text):
+    """A train.py option's value from a variant's text: true / false, a number, or the text itself."""
+    if text in ("true", "false"):
+        return text == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def random_data():

@@ -50,6 +50,12 @@ def test_throughput_benchmark_runs_in_a_tiny_mode():
     assert row.count("x)") == 1 and row.count("MiB") == 2
 
 
+def test_throughput_variants_name_train_py_options_or_are_refused():
+    result = run_bench("throughput.py", "--models=cgan", "--variants=default,default+penalty_wieght=1")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "unknown option 'penalty_wieght' in variant 'default+penalty_wieght=1'" in result.stderr
+
+
 def test_quality_benchmark_tabulates_finished_runs_and_plots_their_curves(tmp_path):
     # Finished runs (nothing is trained), one of them a candidate tagged g4 to show beside the presets.
     for name, fid in (("cgan-s1", 50.0), ("cgan-tutorial-s1", 300.0), ("cgan-g4-s1", 40.0)):
