@@ -161,6 +161,7 @@ def make_window(model, variant, data):
             float(logs["Dis_loss"])  # wait for the last step
             return batch * (steps - 1) / (time.perf_counter() - start)
 
+        window.batch = batch
         return window
 
     class Timer(keras.callbacks.Callback):
@@ -180,6 +181,7 @@ def make_window(model, variant, data):
         gan.fit(pipeline, epochs=1, steps_per_epoch=steps, callbacks=[timer], verbose=0)
         return batch * (steps - spe) / timer.seconds
 
+    window.batch = batch
     return window
 
 
@@ -202,7 +204,8 @@ def measure(model, variants):
         peak = tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10  # KiB on Linux
-    return {"speeds": speeds, "peak_mib": peak, "device": _device(tf), "tf": tf.__version__}
+    batches = {variant: window.batch for variant, window in windows.items()}
+    return {"speeds": speeds, "batches": batches, "peak_mib": peak, "device": _device(tf), "tf": tf.__version__}
 
 
 def _device(tf):
@@ -244,14 +247,17 @@ def main(argv):
         peaks = {variant: run_child(model, [variant], 1)["peak_mib"] for variant in variants}
         speeds = {variant: [s for run in runs for s in run["speeds"][variant]] for variant in variants}
         base = speeds[variants[0]]
+        batch = FLAGS.batch_size or models.get_model(model).DEFAULTS["batch_size"]
         cells = []
         for variant in variants:
             median = statistics.median(speeds[variant])
             ratio = statistics.median(s / b for s, b in zip(speeds[variant], base, strict=True))
             cells.append(
-                f"{median:.0f}" + ("" if variant == variants[0] else f" ({ratio:.2f}x)") + f", {peaks[variant]:.0f} MiB"
+                f"{median:.0f}"
+                + ("" if variant == variants[0] else f" ({ratio:.2f}x)")
+                + ("" if runs[0]["batches"][variant] == batch else f" at batch {runs[0]['batches'][variant]}")
+                + f", {peaks[variant]:.0f} MiB"
             )
-        batch = FLAGS.batch_size or models.get_model(model).DEFAULTS["batch_size"]
         rows.append(f"| `{model}` | {batch} | " + " | ".join(cells) + " |")
         print(rows[-1], file=sys.stderr, flush=True)
     print(
