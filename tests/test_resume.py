@@ -242,10 +242,9 @@ def test_a_rerun_that_does_not_match_the_run_is_refused(finished, tiny_idx_dir, 
     unchanged_after(
         finished.run_dir,
         lambda: training.train(tiny_config(tiny_idx_dir, tmp_path, loss="hinge")),
-        # hinge brings its paper's rates and one discriminator step, which the run does not have either
-        r"holds a run this command does not match: d_lr=0.0002 \(the run has 0.0005\), "
-        r"loss='hinge' \(the run has 'lsgan'\); to resume it, give the run's own values "
-        r"\(--d_lr=0.0005 --loss=lsgan\), or add --fresh to start over",
+        # hinge brings its paper's betas and one discriminator step, which the run has already
+        r"holds a run this command does not match: loss='hinge' \(the run has 'lsgan'\); to resume it, give "
+        r"the run's own values \(--loss=lsgan\), or add --fresh to start over",
     )
     unchanged_after(
         finished.run_dir,
