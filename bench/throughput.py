@@ -72,12 +72,12 @@ FLAGS = flags.FLAGS
 def parse_variant(variant):
     """make_config's options for a variant: "tutorial", "fit", or "+"-joined parts among default
     (steps_per_execution and jit_compile None: train.py's defaults), spe<N>, xla, mixed, lazy<N>,
-    tutorial_recipe, <option>=<value>; and the step's parts as they were before (secondpass: {part: True})."""
+    tutorial_recipe, <option>=<value>; and whether the penalty takes a second pass (secondpass)."""
     options = {"steps_per_execution": 1, "jit_compile": False, "mixed_precision": False}
-    before = {}
+    second_pass = False
     for part in [] if variant in ("tutorial", "fit") else variant.split("+"):
         if part == "secondpass":
-            before[part] = True
+            second_pass = True
         elif "=" in part:
             name, value = part.split("=", 1)
             if name not in OPTIONS:
@@ -104,7 +104,7 @@ def parse_variant(variant):
             f"--window_steps={FLAGS.window_steps} must be a multiple of {variant}'s {executions} "
             f"steps per execution, and at least two executions"
         )
-    return options, before
+    return options, second_pass
 
 
 def option_value(text):
@@ -139,13 +139,13 @@ def make_window(model, variant, data):
     from tfganzoo.config import make_config
     from tfganzoo.images import to_model_range
 
-    options, before = parse_variant(variant)
+    options, second_pass = parse_variant(variant)
     config = make_config(model, "mnist", seed=1, batch_size=FLAGS.batch_size, **options)
     config = training.with_data(config, data)
     batch, steps = config.batch_size, FLAGS.window_steps
     spe = training.epoch_plan(dataclasses.replace(config, steps_per_epoch=steps), len(data))[1]
     gan = training.compile_gan(config, spe, steps)  # sizes a --lr_decay schedule; its rates do not matter here
-    if before.get("secondpass"):
+    if second_pass:
         gan.penalty = dataclasses.replace(gan.penalty, of_real_gradients=None)
     if variant == "tutorial":
         scaled = to_model_range(data.images)
