@@ -67,7 +67,7 @@ def main(argv):
         if FLAGS.by_class:  # checked before the evaluator, which may first have to train a classifier
             evaluation.check_by_class(config.model, gan, config.features, FLAGS.num_samples)
         effects = sampling.continuous_code_effects(gan, FLAGS.num_samples, FLAGS.seed) if FLAGS.code_effects else {}
-        evaluator = evaluation.Evaluator(config, FLAGS.classifier_dir or config.classifier_dir)
+        evaluator = evaluation.evaluator_for(config, FLAGS.classifier_dir or config.classifier_dir)
         # Before generating: a dataset that cannot be scored this way is refused without that work first.
         real_scores = evaluator.evaluate_real(FLAGS.num_samples, FLAGS.seed) if FLAGS.real else None
         scores, by_class = evaluator.evaluate(gan, FLAGS.num_samples, FLAGS.seed, FLAGS.by_class)

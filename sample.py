@@ -6,6 +6,8 @@
     python sample.py --run_dir=logs/infogan-mnist --mode=traversal --traverse=0 --output=traversal.png
     python sample.py --run_dir=logs/dcgan-mnist --mode=interpolation --num=10 --output=walk.gif
     python sample.py --run_dir=logs/dcgan-mnist --export=exported/                  # SavedModel
+    python sample.py --run_dir=logs/pix2pix-edges2fashion --input=edges/ --output=translated/   # a file each
+    python sample.py --run_dir=logs/pix2pix-edges2fashion --input=edges/ --output=pairs.png     # input | output
 
 The same weights and --seed always give the same samples.
 """
@@ -35,7 +37,20 @@ flags.DEFINE_integer("num", 64, "Samples (grid) or steps (interpolation, travers
 flags.DEFINE_integer("label", None, "Class to generate (conditional models); default: every class in turn.")
 flags.DEFINE_string("code", None, "infogan: fix codes, e.g. 'cat=3,c0=0.5' (c<i>: continuous code i).")
 flags.DEFINE_integer("traverse", 0, "traversal: which continuous code to sweep from -2 to 2 (0-based).")
-flags.DEFINE_string("output", None, "Output: .png (grid), .npz (images and labels), .gif (interpolation).")
+flags.DEFINE_string(
+    "output",
+    None,
+    "Output: .png (grid), .npz (images and labels; translations: images and names), .gif (interpolation); "
+    "for translations also a new directory (one PNG per input, named as the input).",
+)
+flags.DEFINE_string(
+    "input",
+    None,
+    "Translation runs (pix2pix): an image file or a directory of PNG/JPEG images to translate, in sorted name "
+    "order; each is cropped to its central square, resized to the run's image size, and made grey or colour "
+    "as the run's sources are.",
+)
+flags.DEFINE_enum("direction", "AtoB", ["AtoB", "BtoA"], "Translation runs: which way (pix2pix learns AtoB only).")
 flags.DEFINE_string("export", None, "Also write the generator as a TensorFlow SavedModel to this new directory.")
 flags.DEFINE_integer("seed", 0, "Seed of the latents.")
 flags.DEFINE_string("weights", None, "Generator weights file (default: the run's final, else latest).")
@@ -83,15 +98,58 @@ def write(output, samples, labels, columns):
             np.savez(f, **arrays)
 
 
+def translate(gan):
+    """Translates --input into --output (see the flags)."""
+    if FLAGS.direction != "AtoB":
+        raise UserError(f"--direction={FLAGS.direction}: a pix2pix run translates AtoB only (its pairs' one way)")
+    sources, names = sampling.read_inputs(FLAGS.input, gan.generator.input_shape[1:])
+    translated = images.to_uint8(gan.translate(np.asarray(images.to_model_range(sources))))
+    output = Path(FLAGS.output)
+    if output.suffix == ".png":
+        both = np.stack(
+            [
+                np.broadcast_to(x, x.shape[:-1] + (max(sources.shape[-1], translated.shape[-1]),))
+                for x in (sources, translated)
+            ],
+            1,
+        )
+        images.save_png(output, images.tile(both.reshape(-1, *both.shape[2:]), 8))
+    elif output.suffix == ".npz":
+        with atomic_path(output) as tmp, open(tmp, "wb") as f:
+            np.savez(f, images=translated, names=np.array(names))
+    else:
+        if output.exists():
+            raise UserError(f"--output={output} already exists; choose a new directory (or a .png or .npz file)")
+        with atomic_path(output) as tmp:
+            tmp.mkdir()
+            for image, name in zip(translated, names, strict=True):
+                images.save_png(tmp / f"{Path(name).stem}.png", image)
+    print(f"Translated {len(names)} images from {FLAGS.input} into {FLAGS.output}")
+
+
+def check_inputs(gan):
+    """A UserError where --input does not suit the run: needed by a translation run, refused by the others."""
+    if gan.translates and FLAGS.output is not None and FLAGS.input is None:
+        raise UserError("a translation run translates images: give --input=FILE_OR_DIR")
+    if gan.translates and (FLAGS.mode != "grid" or FLAGS.label is not None or FLAGS.code):
+        raise UserError("a translation run takes --input; --mode, --label and --code are for runs that generate")
+    if not gan.translates and FLAGS.input is not None:
+        raise UserError("--input is for translation runs (pix2pix); this run generates from noise")
+
+
 def main(argv):
     del argv
     try:
         if FLAGS.output is None and FLAGS.export is None:
             raise UserError("give --output=FILE (samples), --export=DIR (SavedModel), or both")
-        if FLAGS.output is not None and Path(FLAGS.output).suffix not in SUFFIXES[FLAGS.mode]:
+        wrong_suffix = FLAGS.output is not None and Path(FLAGS.output).suffix not in SUFFIXES[FLAGS.mode]
+        if wrong_suffix and FLAGS.input is None:
             raise UserError(f"--output={FLAGS.output}: --mode={FLAGS.mode} writes {', '.join(SUFFIXES[FLAGS.mode])}")
         _, gan = sampling.load_run(FLAGS.run_dir, FLAGS.weights)
-        if FLAGS.output is not None:
+        check_inputs(gan)
+        if FLAGS.output is not None and gan.translates:
+            translate(gan)
+        elif FLAGS.output is not None:
             latent, labels, columns = inputs_for_mode(gan)
             if FLAGS.code:
                 latent = sampling.fix_codes(gan, latent, FLAGS.code)

@@ -39,7 +39,7 @@ CURVES = (
     ("code_accuracy", "code accuracy"),
 )
 
-flags.DEFINE_list("models", list(models.MODELS), "Models to train.")
+flags.DEFINE_list("models", list(models.NOISE_MODELS), "Models to train.")
 flags.DEFINE_list("presets", ["default"], "train.py presets (default, tutorial); one table row per model and preset.")
 flags.DEFINE_list("seeds", ["1", "2"], "Seeds; each configuration is trained once per seed.")
 flags.DEFINE_integer("epochs", 5, "Epochs of every run (the same budget for each row).")
@@ -264,8 +264,8 @@ def write_docs(reports):
         block = cards.card_block(model, runs, shlex.join(run_command), shlex.join(bench_command), curves)
         cards.write_between_markers(cards_dir / f"{model}.md", block, title=f"`{model}`")
         print(f"wrote {cards_dir / f'{model}.md'}")
-    if set(runs_by_model) != set(models.MODELS):  # its table has a row per model, from one sweep
-        print(f"README.md's table left as it is: it is written with every model (--models={','.join(models.MODELS)})")
+    if set(runs_by_model) != set(models.NOISE_MODELS):  # its table has a row per model, from one sweep
+        print(f"README.md's table left as it is: it is written with every model (--models={','.join(models.NOISE_MODELS)})")
         return
     budget = f"{FLAGS.epochs} epochs on {FLAGS.dataset}"
     cards.write_between_markers(root / "README.md", cards.headline_block(runs_by_model, "docs/results", budget))

@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 from tfganzoo import models  # noqa: E402  (the registry)
 from tfganzoo.config import FIELDS as OPTIONS  # noqa: E402  (train.py's options)
 
-flags.DEFINE_list("models", list(models.MODELS), "Models to measure.")
+flags.DEFINE_list("models", list(models.NOISE_MODELS), "Models to measure.")
 flags.DEFINE_list(
     "variants",
     ["tutorial", "default", "fit", "spe10", "xla+spe10", "default+mixed"],

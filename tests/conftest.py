@@ -68,9 +68,18 @@ def tiny_idx_dir(tmp_path_factory):
     return directory
 
 
-def with_data_shape(config, image_shape=(28, 28, 1), num_classes=10):
-    """A Config as training leaves it once the data is known (what config.json holds)."""
-    return dataclasses.replace(config, image_shape=image_shape, num_classes=num_classes)
+TINY_PAIRS_SHAPE = (16, 16, 1)  # of the tiny translation pairs: the smallest side pix2pix's default network fits
+
+
+def with_data_shape(config, image_shape=None, num_classes=10):
+    """A Config as training leaves it once the data is known (what config.json holds): 28x28 grey images, or
+    for a translation model pairs of TINY_PAIRS_SHAPE on both sides."""
+    from tfganzoo import models
+
+    if config.model in models.TRANSLATION_MODELS:
+        shape = image_shape or TINY_PAIRS_SHAPE
+        return dataclasses.replace(config, image_shape=shape, source_shape=shape, num_classes=num_classes)
+    return dataclasses.replace(config, image_shape=image_shape or (28, 28, 1), num_classes=num_classes)
 
 
 def config_from_args(*args):

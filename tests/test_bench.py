@@ -152,7 +152,7 @@ def test_quality_benchmark_writes_the_cards_and_the_readme_table_from_the_runs(t
         ("cgan-tutorial-s2", 120.0, 0.3),
     ):
         fake_run(logs, name, {"fid": fid, "precision": 0.5, "recall": 0.25, "label_accuracy": accuracy})
-    others = [model for model in models.MODELS if model != "cgan"]
+    others = [model for model in models.NOISE_MODELS if model != "cgan"]
     for model in others:
         for preset in ("", "-tutorial"):
             for seed in (1, 2):
@@ -161,7 +161,7 @@ def test_quality_benchmark_writes_the_cards_and_the_readme_table_from_the_runs(t
     (docs / "README.md").write_text(f"# zoo\n\n{cards.BEGIN}\nold table\n{cards.END}\n\nmore text\n")
     assert write_docs(logs, docs, "cgan,dcgan").returncode == 0
     assert "old table" in (docs / "README.md").read_text()  # its table is written with every model only
-    result = write_docs(logs, docs, ",".join(models.MODELS))
+    result = write_docs(logs, docs, ",".join(models.NOISE_MODELS))
     assert result.returncode == 0, result.stderr
     readme = (docs / "README.md").read_text()
     assert readme.startswith("# zoo\n\n") and readme.endswith("\n\nmore text\n") and "old table" not in readme
@@ -171,7 +171,7 @@ def test_quality_benchmark_writes_the_cards_and_the_readme_table_from_the_runs(t
     cgan = table.index(["[`cgan`](docs/results/cgan.md)", "`default`", "11.0", "0.50", "0.25", "0.850"])
     assert table[cgan + 1] == ["", "`tutorial`", "110.0", "0.50", "0.25", "0.200"]
     assert ["[`dcgan`](docs/results/dcgan.md)", "`default`", "4.0", "0.70", "0.60", "–"] in table
-    assert len(table) == 1 + 2 * len(models.MODELS)
+    assert len(table) == 1 + 2 * len(models.NOISE_MODELS)
     card = (docs / "docs" / "results" / "cgan.md").read_text()
     assert card.startswith("# `cgan`\n")
     recipe, rows = cards.parse_tables(cards.generated_block(card))
@@ -207,7 +207,7 @@ def test_quality_benchmark_refuses_runs_scored_by_different_classifiers(tmp_path
 
 def test_every_number_of_the_readme_results_table_is_in_its_models_card():
     (table,) = cards.parse_tables(cards.generated_block((ROOT / "README.md").read_text()))
-    assert table[0][:2] == ["model", "preset"] and len(table) == 1 + 2 * len(models.MODELS)
+    assert table[0][:2] == ["model", "preset"] and len(table) == 1 + 2 * len(models.NOISE_MODELS)
     model = None
     for row in table[1:]:
         model = row[0].split("`")[1] if row[0] else model

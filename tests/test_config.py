@@ -71,7 +71,7 @@ def test_every_value_a_preset_sets_has_a_flag_that_defaults_to_unset():
             assert train.FLAGS[name].default is None, f"--{name} should default to None (the preset's)"
 
 
-@pytest.mark.parametrize("model", sorted(models.MODELS))
+@pytest.mark.parametrize("model", sorted(models.NOISE_MODELS))
 def test_tutorial_preset_is_the_sources_recipe_and_flags_still_win(model):
     tutorial = models.get_model(model).TUTORIAL
     config = make_config(model, preset="tutorial", noise_dim=7)
@@ -244,7 +244,7 @@ def test_the_tutorials_flag_spellings_set_their_options():
 
 def test_help_shows_each_presets_values_by_model():
     fields = config_lib.FIELDS
-    assert options.flag_help(fields["batch_size"]).endswith("Presets: default: 64 (gan 32); tutorial: 64 (cgan 256).")
+    assert options.flag_help(fields["batch_size"]).endswith("Presets: default: 64 (gan 32); tutorial: 64 (cgan 256, pix2pix 1).")
     assert options.flag_help(fields["dropout"]).startswith("cgan: ")  # an option of one model says so
     assert "gan, vanilla MLP GAN (Goodfellow et al. 2014)" in options.flag_help(fields["model"])
     assert options.flag_default(fields["batch_size"]) is None and options.flag_default(fields["save_every"]) == 15
@@ -254,7 +254,7 @@ def test_the_flags_reference_in_docs_is_generated_from_the_declarations():
     reference = (ROOT / "docs" / "flags.md").read_text()
     assert reference == config_lib.flags_reference(), "regenerate: python -m tfganzoo.config > docs/flags.md"
     assert (
-        "| `--batch_size` (`--BATCH_SIZE`) | int | presets: default: 64 (gan 32); tutorial: 64 (cgan 256) |"
+        "| `--batch_size` (`--BATCH_SIZE`) | int | presets: default: 64 (gan 32); tutorial: 64 (cgan 256, pix2pix 1) |"
         in reference
     )
 
@@ -287,11 +287,13 @@ def test_a_chosen_loss_or_penalty_brings_its_papers_recipe():
     assert make_config("dcgan").brought is None
 
 
-@pytest.mark.parametrize("loss", ["hinge", "lsgan"])
-def test_hinge_and_lsgan_keep_the_models_own_rates(loss):
-    # Measured: their papers' 2e-4 for both networks trained dcgan far worse than its own 1e-3 / 1e-4.
-    config, plain = make_config("dcgan", loss=loss), make_config("dcgan")
-    assert (config.g_lr, config.d_lr, config.beta_1, config.beta_2) == (plain.g_lr, plain.d_lr, 0.5, 0.999)
+@pytest.mark.parametrize("loss", ["hinge", "lsgan", "r1"])
+def test_hinge_lsgan_and_r1_keep_the_models_own_rates(loss):
+    # Measured: their papers' rates for both networks trained dcgan far worse than its own 1e-3 / 1e-4.
+    plain = make_config("dcgan")
+    config = make_config("dcgan", penalty="r1") if loss == "r1" else make_config("dcgan", loss=loss)
+    betas = (0.0, 0.99) if loss == "r1" else (0.5, 0.999)
+    assert (config.g_lr, config.d_lr, config.beta_1, config.beta_2) == (plain.g_lr, plain.d_lr, *betas)
     assert "g_lr" not in (config.brought or "") and "d_lr" not in (config.brought or "")
 
 

@@ -79,7 +79,7 @@ def test_labels_outside_the_datasets_classes_are_refused(tmp_path):
 
 
 def test_unknown_dataset_names_the_valid_choices():
-    valid = "celeb_a, cifar10, fashion_mnist, folder, mnist"
+    valid = "celeb_a, cifar10, edges2fashion, fashion_mnist, folder, grey2colour, mnist, paired"
     with pytest.raises(UserError, match=f"unknown dataset 'cifar'; valid choices: {valid}"):
         datasets.load("cifar")
 

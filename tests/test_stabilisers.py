@@ -48,8 +48,9 @@ def test_the_combinations_cover_every_pair():
 def test_one_step_for_every_pair_of_model_loss_and_penalty(name, loss, penalty):
     gan = tiny_gan(name, loss=loss, penalty=penalty, batch_size=2)
     before = [variables(gan.discriminator), variables(gan.generator)]
-    logs = gan.train_step(batch(2))
-    expected = {"Real_P", "Fake_P", "Gen_loss", "Dis_loss"} | ({"Penalty"} if penalty != "none" else set())
+    logs = gan.train_step(batch(2, name))
+    expected = {"Real_P", "Fake_P", "Gen_loss", "Dis_loss", *gan.extra_log_names}
+    expected |= {"Penalty"} if penalty != "none" else set()
     assert set(logs) == expected and all(np.isfinite(float(v)) for v in logs.values())
     assert float(logs.get("Penalty", 0)) >= 0
     # Both players moved. (Not necessarily every variable: under wgan the output bias has gradient 0, and a
@@ -77,7 +78,7 @@ def test_a_few_dozen_steps_of_each_loss_and_its_recipe_move_the_generator(loss):
     assert np.abs(end - start).mean() > 0.005, np.abs(end - start).mean()
 
 
-@pytest.mark.parametrize("name", sorted(models.MODELS))
+@pytest.mark.parametrize("name", sorted(models.NOISE_MODELS))
 def test_spectral_norm_and_minibatch_discrimination_train_every_model(name):
     gan = tiny_gan(name, spectral_norm=True, minibatch_discrimination=True, loss="hinge", batch_size=4)
     layer_types = {type(layer) for layer in gan.discriminator._flatten_layers()}

@@ -14,23 +14,30 @@ from tfganzoo.images import to_model_range
 def tiny_gan(name, **options):
     # One discriminator update per step unless a test asks for more (gan's default takes two, each on half the
     # batch), so that each step's batch is the one the checks see.
-    options = {"batch_size": 8, "seed": 1, "noise_dim": 16, "d_steps": 1, **options}
+    noise = {} if name in models.TRANSLATION_MODELS else {"noise_dim": 16}
+    options = {"batch_size": 8, "seed": 1, "d_steps": 1, **noise, **options}
     keras.utils.set_random_seed(options["seed"])  # the same initial weights in every process
     # The run length only sizes a --lr_decay schedule (cgan's default): 10 epochs of 10 steps.
     return training.compile_gan(with_data_shape(make_config(name, **options)), steps_per_epoch=10)
 
 
-def batch(size=8):
+def batch(size=8, name=None):
+    """(images, labels) of tiny digits, or for a translation model `name` pairs (targets, sources): the digits'
+    16x16 centres and their negatives."""
     images, labels = make_digits(size, seed=4)
-    return np.asarray(to_model_range(images[..., None])), labels.astype(np.int64)
+    images = np.asarray(to_model_range(images[..., None]))
+    if name in models.TRANSLATION_MODELS:
+        return images[:, 6:22, 6:22], -images[:, 6:22, 6:22]
+    return images, labels.astype(np.int64)
 
 
 @pytest.mark.parametrize("name", sorted(models.MODELS))
 def test_one_step_updates_every_variable_and_logs_its_losses(name):
     gan = tiny_gan(name)
     before = {v.path: np.array(v) for v in gan.generator.trainable_variables + gan.discriminator.trainable_variables}
-    logs = gan.train_on_batch(*batch(), return_dict=True)
-    assert set(logs) == {"Real_P", "Fake_P", "Gen_loss", "Dis_loss"} | ({"Penalty"} if gan.penalty.function else set())
+    logs = gan.train_on_batch(*batch(name=name), return_dict=True)
+    penalty = {"Penalty"} if gan.penalty.function else set()
+    assert set(logs) == {"Real_P", "Fake_P", "Gen_loss", "Dis_loss", *gan.extra_log_names} | penalty
     assert all(np.isfinite(value) for value in logs.values())
     if gan.loss_pair.output is ops.sigmoid:  # the other losses log the raw output (a critic's, lsgan's)
         assert 0 <= logs["Real_P"] <= 1 and 0 <= logs["Fake_P"] <= 1
@@ -141,11 +148,11 @@ def test_mismatched_logits_join_the_fake_half_of_the_discriminator_loss():
 @pytest.mark.parametrize("name", sorted(models.MODELS))
 def test_mixed_precision_computes_in_bfloat16_on_cpu_and_keeps_float32_weights(name):
     gan = tiny_gan(name, mixed_precision=True)
-    logs = gan.train_on_batch(*batch(), return_dict=True)
+    logs = gan.train_on_batch(*batch(name=name), return_dict=True)
     assert all(np.isfinite(value) for value in logs.values())
     assert {layer.compute_dtype for layer in gan.generator.layers if layer.weights} == {"bfloat16"}
     assert {v.dtype for v in gan.generator.weights + gan.discriminator.weights if "seed" not in v.path} == {"float32"}
-    images = gan.generate(gan.fixed_latent(2, seed=0), np.zeros(2, int))
+    images = gan.generate(gan.fixed_latent(2, seed=0), batch(2, name)[1] if gan.translates else np.zeros(2, int))
     assert images.dtype == "float32"
 
 

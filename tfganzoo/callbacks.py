@@ -103,21 +103,25 @@ class TrainingClock(keras.callbacks.Callback):
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """After every epoch: a grid from fixed noise (and fixed labels) to samples/epoch_NNNN.png and TensorBoard."""
+    """After every epoch: a grid from fixed noise (and fixed labels) to samples/epoch_NNNN.png and TensorBoard;
+    for a translation model, the fixed test `pairs` (sources, targets) as source | translation | target."""
 
-    def __init__(self, gan, out_dir, tensorboard_dir, seed):
+    def __init__(self, gan, out_dir, tensorboard_dir, seed, pairs=None):
         super().__init__()
-        self.gan = gan
         self.out_dir = Path(out_dir)
         self.tensorboard_dir = str(tensorboard_dir)
-        self.latent, self.labels, self.columns = sampling.training_grid(gan, seed)
+        if gan.translates:
+            self.draw = lambda: sampling.translation_grid(gan, *pairs)
+        else:
+            latent, labels, columns = sampling.training_grid(gan, seed)
+            self.draw = lambda: images.tile(sampling.generate(gan, latent, labels), columns)
 
     def on_train_begin(self, logs=None):
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.writer = tf.summary.create_file_writer(self.tensorboard_dir)
 
     def on_epoch_end(self, epoch, logs=None):
-        grid = images.tile(sampling.generate(self.gan, self.latent, self.labels), self.columns)
+        grid = self.draw()
         images.save_png(self.out_dir / f"epoch_{epoch + 1:04d}.png", grid)
         with self.writer.as_default():
             tf.summary.image("samples", grid[None], step=epoch + 1)

@@ -62,7 +62,7 @@ class Config:
         "Decay both learning rates linearly to 0 over the run's epochs (a resumed run "
         "with more --epochs stretches the decay to the new end).",
     )
-    noise_dim: int = option(help="Length of the noise vector.", check=POSITIVE_INT)
+    noise_dim: int | None = option(None, "Length of the noise vector.", check=POSITIVE_INT, models=models.NOISE_MODELS)
     steps_per_epoch: int | None = option(None, "Steps per epoch (default: one pass over the data).", check=POSITIVE_INT)
     # None until training starts a run and draws one; config.json always records it.
     seed: int | None = option(
@@ -106,7 +106,7 @@ class Config:
     )
     spectral_norm: bool = option(False, "Spectral normalisation of the discriminator's dense and conv layers.")
     minibatch_discrimination: bool = option(
-        False, "Minibatch discrimination before the discriminator's real/fake output."
+        False, "Minibatch discrimination before the discriminator's real/fake output.", models=models.NOISE_MODELS
     )
     ema_decay: float = option(
         0.0,
@@ -156,6 +156,20 @@ class Config:
         "Dropout rate after each of the discriminator's maxout blocks (the tutorial's: 0.5).",
         check=FRACTION,
         models=("cgan",),
+        reads="network",
+    )
+    l1_weight: float = option(
+        100.0,
+        "Lambda, the weight of the L1 distance to the pair's target in the generator's objective.",
+        check=NON_NEGATIVE,
+        models=("pix2pix",),
+        reads="gan",
+    )
+    patch_layers: int = option(
+        3,
+        "Stride-2 layers of the PatchGAN discriminator: 3 judges 70x70 patches (the paper's), 2 34x34, 1 16x16.",
+        check=POSITIVE_INT,
+        models=("pix2pix",),
         reads="network",
     )
     # ----- where the run goes, and its bookkeeping -----
@@ -237,6 +251,7 @@ class Config:
     # ----- from the data -----
     image_shape: tuple | None = option(None, "Shape of one image [H, W, C].", flag=False)
     num_classes: int | None = option(None, "Number of classes.", flag=False)
+    source_shape: tuple | None = option(None, "Shape of one source image [H, W, C] (translation).", flag=False)
     # ----- a record -----
     brought: str | None = option(
         None,
@@ -282,8 +297,9 @@ class Config:
             raise UserError(f"{path}: expected a JSON object")
         if set(values) - set(FIELDS):
             raise UserError(f"{path}: unknown entries {sorted(set(values) - set(FIELDS))}")
-        if values.get("image_shape") is not None:
-            values["image_shape"] = tuple(values["image_shape"])
+        for name in ("image_shape", "source_shape"):
+            if values.get(name) is not None:
+                values[name] = tuple(values[name])
         try:
             config = cls(**values)
         except TypeError as e:  # a required entry is missing

@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfganzoo import images as images_lib
+from tfganzoo import pairs as pairs_lib
 from tfganzoo.errors import UserError, unknown_choice
 
 DIGITS = tuple(str(d) for d in range(10))
@@ -32,6 +33,8 @@ FASHION = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shi
 
 CIFAR10 = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+FASHION_PATHS = ("/usr/share/datasets/fashion-mnist", "~/.keras/datasets/fashion-mnist")
+FASHION_HOST = "fashion-mnist.s3-website.eu-central-1.amazonaws.com"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,25 +46,32 @@ class DatasetSpec:
     stream: bool = False  # decode TFDS records on the fly (colour sets) instead of loading arrays
     crop: int | None = None  # central square crop before resizing (CelebA's 178x218 faces -> 140x140)
     default_size: int | None = None  # side the images are resized to when --image_size is not given
+    pairs: Callable | None = None  # (images, labels) -> (sources, targets): known-answer pairs (tfganzoo.pairs)
+    user_pairs: bool = False  # a user's pairs read from --data_path (tfganzoo.pairs.read_paired)
 
     @property
     def has_test_split(self):
-        return self.tfds_name is not None  # an image folder is one split
+        return self.tfds_name is not None or self.user_pairs  # an image folder is one split
+
+    @property
+    def paired(self):
+        """Whether it holds (source, target) pairs for translation, not images to generate from noise."""
+        return self.pairs is not None or self.user_pairs
 
 
 DATASETS = {
     "mnist": DatasetSpec("mnist", DIGITS, ("~/.keras/datasets/mnist.npz", "/usr/share/datasets/mnist")),
-    "fashion_mnist": DatasetSpec(
-        "fashion_mnist",
-        FASHION,
-        ("/usr/share/datasets/fashion-mnist", "~/.keras/datasets/fashion-mnist"),
-        "fashion-mnist.s3-website.eu-central-1.amazonaws.com",
-    ),
+    "fashion_mnist": DatasetSpec("fashion_mnist", FASHION, FASHION_PATHS, FASHION_HOST),
     "cifar10": DatasetSpec("cifar10", CIFAR10, download_host="www.cs.toronto.edu", stream=True),
     "celeb_a": DatasetSpec(
         "celeb_a", ("face",), download_host="drive.google.com", stream=True, crop=140, default_size=64
     ),
     "folder": DatasetSpec(None, None, default_size=64),
+    **{
+        name: DatasetSpec("fashion_mnist", FASHION, FASHION_PATHS, FASHION_HOST, pairs=transform)
+        for name, transform in pairs_lib.KNOWN.items()
+    },
+    "paired": DatasetSpec(None, ("pair",), user_pairs=True),
 }
 SPLITS = {"train": "train", "test": "t10k"}  # split name -> IDX file prefix
 
@@ -77,6 +87,11 @@ class ImageData:
     images: np.ndarray | None = None  # uint8 [N, H, W, C]
     labels: np.ndarray | None = None  # int64 [N]
     stream: Callable | None = None  # seed -> tf.data.Dataset of one shuffled pass of (uint8 image, label)
+    sources: np.ndarray | None = None  # paired data: uint8 [N, H, W, C'], the input each of `images` translates
+
+    @property
+    def source_shape(self):
+        return None if self.sources is None else tuple(self.sources.shape[1:])
 
     @property
     def num_classes(self):
@@ -107,6 +122,19 @@ def load(name, split="train", data_path=None, data_dir=None, image_size=None):
         if split != "train":
             raise UserError(f"an image folder has only a train split, not {split!r}")
         return read_folder(Path(data_path), size)
+    if spec.user_pairs:
+        if data_path is None:
+            raise UserError(f"--dataset={name} needs --data_path=DIR (DIR/train/ and DIR/test/ of A|B pairs)")
+        sources, targets = pairs_lib.read_paired(data_path, split, image_size)
+        return ImageData(
+            spec.class_names,
+            str(data_path),
+            targets.shape[1:],
+            len(targets),
+            targets,
+            np.zeros(len(targets), np.int64),
+            sources=sources,
+        )
     if spec.stream and data_path is None:
         return _stream_tfds(name, spec, split, data_dir, size)
     if data_path is not None:
@@ -120,7 +148,13 @@ def load(name, split="train", data_path=None, data_dir=None, image_size=None):
             images, labels, source = _read_local(found, split)
         else:
             images, labels, source = _read_tfds(name, spec, split, data_dir)
-    return _validated(name, spec, images, labels, source)
+    data = _validated(name, spec, images, labels, source)
+    if spec.pairs is None:
+        return data
+    if data.image_shape != (28, 28, 1):
+        raise UserError(f"{name} is built from 28x28 grey garments; {source} has {data.image_shape} images")
+    sources, targets = spec.pairs(data.images, data.labels)
+    return dataclasses.replace(data, images=targets, image_shape=targets.shape[1:], sources=sources)
 
 
 def _validated(name, spec, images, labels, source):
@@ -333,8 +367,9 @@ def square_resize(image, side, crop=None):
 
 
 def train_pipeline(data, batch_size, seed, start=0):
-    """An endless, shuffled, batched and prefetched tf.data pipeline of (images in [-1, 1], labels), from
-    its `start`-th batch on (to resume a run where it stopped).
+    """An endless, shuffled, batched and prefetched tf.data pipeline of (images in [-1, 1], labels), or for
+    paired data of (targets, sources), both in [-1, 1], from its `start`-th batch on (to resume a run where
+    it stopped).
 
     Batches are full (the remainder of an epoch is dropped) so every step sees `batch_size` examples; one
     epoch is `len(data) // batch_size` steps. In-memory data is shuffled statelessly: batch b holds the
@@ -348,8 +383,10 @@ def train_pipeline(data, batch_size, seed, start=0):
     """
     if len(data) < batch_size:
         raise UserError(f"--batch_size={batch_size} is larger than the dataset ({len(data)} examples)")
+    paired = data.sources is not None
     if data.images is not None:
-        images, labels = tf.constant(data.images), tf.constant(data.labels)
+        # Paired data: the input each target translates takes the labels' place.
+        images, labels = tf.constant(data.images), tf.constant(data.sources if paired else data.labels)
         size, steps_per_epoch = len(data), len(data) // batch_size
 
         def batch(b):
@@ -364,5 +401,6 @@ def train_pipeline(data, batch_size, seed, start=0):
     else:
         stream_seed = seed if not start else int(np.random.SeedSequence([seed, start]).generate_state(1)[0])
         ds = data.stream(stream_seed).batch(batch_size, drop_remainder=True).repeat()
-    ds = ds.map(lambda x, y: (images_lib.to_model_range(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+    scale = images_lib.to_model_range
+    ds = ds.map(lambda x, y: (scale(x), scale(y) if paired else y), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

@@ -9,9 +9,18 @@ import json
 import numpy as np
 
 from tfganzoo import classifier as classifier_lib
-from tfganzoo import datasets, metrics, sampling
+from tfganzoo import datasets, metrics, models, sampling
 from tfganzoo.errors import UserError
 from tfganzoo.files import write_text_atomic
+
+
+def evaluator_for(config, cache_dir=None, train=None):
+    """The evaluator of config's model: against the true translations for a translation model, else Evaluator."""
+    if models.get_model(config.model).GAN_CLASS.translates:
+        from tfganzoo.translation_evaluation import TranslationEvaluator
+
+        return TranslationEvaluator(config, cache_dir)
+    return Evaluator(config, cache_dir, train=train)
 
 
 def reference_split(dataset):
@@ -188,15 +197,19 @@ def format_by_class(rows):
 
 def describe(identity):
     """One line naming the feature extractor, for printing with every result."""
+    if "architecture" not in identity:  # a user's translation pairs: compared with their targets only
+        return f"reference: {identity['reference']}"
     accuracy = identity.get("test_accuracy")
     trained = (
         f", test accuracy {accuracy:.4f}, trained on {identity['train_examples']} images of {identity['dataset']}"
         if accuracy is not None
         else ""
     )
+    yardstick = identity.get("targets_class_accuracy")
     return (
         f"features: {identity['architecture']}{trained}, sha256 {identity.get('weights_sha256')}; "
         f"reference: {identity['reference']}"
+        + (f" (the classifier names the real targets' class for {yardstick:.4f} of them)" if yardstick else "")
     )
 
 

@@ -5,7 +5,9 @@
 
 The signature's inputs are the generator's latents (`noise` float32 [N, noise_dim]; for infogan also
 `categorical` int32 [N] and `continuous` float32 [N, num_continuous]) and, for conditional models,
-`label` int32 [N].
+`label` int32 [N]; a translation model (pix2pix) takes `source` float32 [N, H, W, C] in [-1, 1] alone:
+
+    translated = model.signatures["serving_default"](source=...)["images"]
 """
 
 from pathlib import Path
@@ -22,6 +24,8 @@ def serving_specs(gan):
     }
     if gan.conditional:
         specs["label"] = tf.TensorSpec((None,), tf.int32, name="label")
+    if gan.translates:
+        specs["source"] = tf.TensorSpec((None, *gan.generator.input_shape[1:]), tf.float32, name="source")
     return specs
 
 
@@ -36,8 +40,8 @@ def export_generator(gan, directory):
     @tf.function(input_signature=[serving_specs(gan)])
     def serve(inputs):
         inputs = dict(inputs)
-        labels = inputs.pop("label", None)
-        return {"images": gan.generate(inputs, labels, training=False)}
+        condition = inputs.pop("source") if gan.translates else inputs.pop("label", None)
+        return {"images": gan.generate(inputs, condition, training=False)}
 
     module.serve = serve
     with atomic_path(directory) as tmp:

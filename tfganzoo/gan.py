@@ -27,11 +27,14 @@ class GAN(keras.Model):
       discriminator_extra_loss(real_out, fake_out, latent, labels) -> scalar added to the D objective
       generator_extra_loss(fake_out, latent, labels)                -> scalar added to the G objective
       mismatched_logits(real_images, labels) -> None, or D's logits for more negatives (real images, wrong labels)
+      target_loss(fake_images, real_images) -> scalar added to the G objective, tying each generated image to
+                                               the real image of its pair (pix2pix's L1; 0 without pairs)
     (the AC-GAN class term and the InfoGAN mutual-information term go in the extra losses), and, outside the
     step, latent_spec() and fixed_latent(num, seed), which describe and draw the same latents for sampling
     and export. Code outside this module asks what a variant can do through its capabilities, never its
-    class: `conditional` (generation takes class labels) and `latent_codes` (with num_categorical and
-    num_continuous).
+    class: `conditional` (generation takes class labels), `latent_codes` (with num_categorical and
+    num_continuous) and `translates` (the data's "labels" are the source images each real image translates,
+    tfganzoo.translation). A variant logs more quantities by naming them in `extra_log_names`.
 
     Args:
       generator: maps generator_inputs(...) to images in [-1, 1], shape [batch, H, W, C].
@@ -57,6 +60,8 @@ class GAN(keras.Model):
     latent_codes = False  # whether the latents hold codes to recover (InfoGAN's categorical and continuous ones)
     num_categorical = 0  # values of the categorical code, where there is one
     num_continuous = 0  # continuous codes
+    translates = False  # whether it translates source images (the data's second element) instead of noise
+    extra_log_names = ()  # quantities a variant logs beyond LOG_NAMES (its hooks update their trackers)
 
     def __init__(
         self,
@@ -88,7 +93,7 @@ class GAN(keras.Model):
         self.d_steps = d_steps
         # A SeedGenerator's state is a variable: the noise stream is reproducible and checkpointable.
         self.seed_generator = keras.random.SeedGenerator(seed)
-        names = LOG_NAMES + (("Penalty",) if self.penalty.function else ())
+        names = LOG_NAMES + self.extra_log_names + (("Penalty",) if self.penalty.function else ())
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.ema_decay = ema_decay
         self.generator_ema = averaged_copy(generator) if ema_decay else None
@@ -143,6 +148,9 @@ class GAN(keras.Model):
     def mismatched_logits(self, real_images, labels):
         return None
 
+    def target_loss(self, fake_images, real_images):
+        return 0.0
+
     # ----- shared machinery -----
     @property
     def sampler(self):
@@ -175,7 +183,8 @@ class GAN(keras.Model):
             batch_labels = None if labels is None else labels[part]
             for name, value in self._discriminator_update(real_images[part], batch_labels, batch_size).items():
                 self.trackers[name].update_state(value)
-        self.trackers["Gen_loss"].update_state(self._generator_update(batch_labels, batch_size))
+        last_real = real_images[(self.d_steps - 1) * batch_size :]  # the real images of batch_labels
+        self.trackers["Gen_loss"].update_state(self._generator_update(last_real, batch_labels, batch_size))
         logs = {name: tracker.result() for name, tracker in self.trackers.items()}
         if isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
             # Keras reduces each worker's logs with reduce("MEAN", axis=0), which needs an axis to reduce.
@@ -257,13 +266,16 @@ class GAN(keras.Model):
         due = ops.equal(self.d_optimizer.iterations % self.penalty_every, 0)
         return ops.cond(due, lambda: self.penalty_every * penalty(), lambda: ops.zeros((), keras.config.floatx()))
 
-    def _generator_update(self, labels, batch_size):
-        """One G step on fresh latents, through the just-updated discriminator. Returns its loss."""
+    def _generator_update(self, real_images, labels, batch_size):
+        """One G step on fresh latents, through the just-updated discriminator (`real_images`: the real
+        batch of the last D step, for target_loss). Returns its loss."""
         latent = self._replica_latent(batch_size)
         with tf.GradientTape() as tape:
-            fake_out = self.discriminate(self.generate(latent, labels, training=True), labels, training=True)
+            fake_images = self.generate(latent, labels, training=True)
+            fake_out = self.discriminate(fake_images, labels, training=True)
             g_loss = self.loss_pair.generator(fake_out["logits"])
             g_loss += self.generator_extra_loss(fake_out, latent, labels)
+            g_loss += self.target_loss(fake_images, ops.cast(real_images, fake_images.dtype))
             scaled_loss = self._for_gradients(self.g_optimizer, g_loss)
         variables = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, variables), variables, strict=True))

@@ -5,8 +5,9 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
 
-from tfganzoo import images, models
+from tfganzoo import datasets, images, models, pairs
 from tfganzoo.config import Config
 from tfganzoo.errors import UserError
 
@@ -92,6 +93,35 @@ def training_grid(gan, seed, rows=None):
         latent["continuous"] = np.zeros_like(latent["continuous"])
         return latent, None, 10
     return gan.fixed_latent(10 * (rows or 10), seed), None, 10
+
+
+def read_inputs(path, source_shape):
+    """uint8 images [N, H, W, C] of `source_shape` and their file names, of an image file or of a directory's
+    PNG/JPEG files in sorted name order: each cropped to its central square, resized with antialiasing, and
+    made grey (ITU-R 601 luma) or colour to match the run's sources."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"--input={path} does not exist")
+    files = pairs.images_in(path) if path.is_dir() else [path]
+    if not files:
+        raise UserError(f"--input={path} holds no {'/'.join(pairs.IMAGE_SUFFIXES)} images")
+    side, _, channels = source_shape
+    decoded = []
+    for file in files:
+        image = datasets.square_resize(pairs.decode(file), side)
+        if image.shape[-1] != channels:
+            image = tf.image.grayscale_to_rgb(image) if channels == 3 else tf.image.rgb_to_grayscale(image)
+        decoded.append(np.asarray(image))
+    return np.stack(decoded), [file.name for file in files]
+
+
+def translation_grid(gan, sources, targets, per_row=4):
+    """A uint8 grid of triplets source | translation | target of uint8 pairs [N, H, W, C], `per_row` triplets a
+    row (grey images shown in colour beside colour ones)."""
+    translated = images.to_uint8(gan.translate(np.asarray(images.to_model_range(sources))))
+    channels = max(sources.shape[-1], targets.shape[-1])
+    triplets = np.stack([np.broadcast_to(x, x.shape[:-1] + (channels,)) for x in (sources, translated, targets)], 1)
+    return images.tile(triplets.reshape(-1, *triplets.shape[2:]), 3 * per_row)
 
 
 def require_codes(gan, what):

@@ -23,9 +23,20 @@ def prepare(config):
     return with_data(config, data), data
 
 
+GRID_PAIRS = 16  # test pairs translated in the grid after every epoch
+
+
+def test_pairs(config, num):
+    """(sources, targets) of the first `num` test pairs of a translation dataset (uint8)."""
+    test = datasets.load(config.dataset, "test", config.data_path, config.data_dir, config.image_size)
+    return test.sources[:num], test.images[:num]
+
+
 def with_data(config, data):
     """The config with the data's image shape and class count filled in."""
-    return dataclasses.replace(config, image_shape=data.image_shape, num_classes=data.num_classes)
+    shapes = dict(image_shape=data.image_shape, num_classes=data.num_classes, source_shape=data.source_shape)
+    models.check_data(config.model, models.get_model(config.model).GAN_CLASS, config.dataset, data.sources is not None)
+    return dataclasses.replace(config, **shapes)
 
 
 def resolved_steps_per_execution(config):
@@ -119,7 +130,7 @@ def make_evaluator(config, data):
     if not (config.eval_every or config.final_eval_samples):
         return None
     try:
-        return evaluation.Evaluator(config, config.classifier_dir, train=data)
+        return evaluation.evaluator_for(config, config.classifier_dir, train=data)
     except UserError as e:
         if config.eval_every:
             raise UserError(f"--eval_every={config.eval_every}: {e}") from None
@@ -127,7 +138,7 @@ def make_evaluator(config, data):
         return None
 
 
-def make_callbacks(config, gan, evaluator, checkpointing):
+def make_callbacks(config, gan, evaluator, checkpointing, grid_pairs=None):
     run_dir, epochs = config.run_dir, config.epochs
     clock = checkpointing.checkpoints.clock
     evaluations = []
@@ -149,7 +160,7 @@ def make_callbacks(config, gan, evaluator, checkpointing):
         clock,  # first: an epoch's end stops it before the others' work
         callbacks.LossCSV(run_dir / "loss.csv", tuple(gan.trackers)),
         callbacks.EpochTensorBoard(run_dir / "tensorboard", write_graph=False, write_steps_per_second=False),
-        callbacks.SampleGrid(gan, run_dir / "samples", run_dir / "tensorboard" / "train", config.seed),
+        callbacks.SampleGrid(gan, run_dir / "samples", run_dir / "tensorboard" / "train", config.seed, grid_pairs),
         *evaluations,
         callbacks.PeriodicWeights(gan, config.weights_path(), config.save_every, epochs),
         callbacks.TrainingPlots(run_dir, epochs),
@@ -243,6 +254,7 @@ def train(config, verbose=None, fresh=False):
         seed = random.SystemRandom().randrange(2**31) if config.seed is None else config.seed
         config = dataclasses.replace(config, seed=seed, steps_per_execution=resolved_steps_per_execution(config))
     config, data = prepare(config)
+    grid_pairs = test_pairs(config, GRID_PAIRS) if data.sources is not None else None
     if resuming and (config.image_shape, config.num_classes) != (stored.image_shape, stored.num_classes):
         raise UserError(
             f"the data has images of shape {config.image_shape} in {config.num_classes} classes, but "
@@ -265,16 +277,16 @@ def train(config, verbose=None, fresh=False):
         # others write a run of their own into a scratch directory, deleted at the end.
         with tempfile.TemporaryDirectory(prefix="tfganzoo-worker-") as scratch:
             output = dataclasses.replace(config, log_dir=scratch, weights_dir=None, eval_every=0, final_eval_samples=0)
-            _fit(config, output, gan, data, steps, None, resuming, verbose)
+            _fit(config, output, gan, data, steps, None, resuming, verbose, grid_pairs)
         return config
     if fresh and run_dir.exists():
         with run_lock(run_dir):
             print(f"Moved the previous run to {move_aside(run_dir)}", flush=True)
-    _fit(config, config, gan, data, steps, evaluator, resuming, verbose)
+    _fit(config, config, gan, data, steps, evaluator, resuming, verbose, grid_pairs)
     return config
 
 
-def _fit(config, output, gan, data, steps, evaluator, resuming, verbose):
+def _fit(config, output, gan, data, steps, evaluator, resuming, verbose, grid_pairs=None):
     """Trains from the newest checkpoint of config.run_dir (or from the start), `steps` steps per epoch,
     writing into output.run_dir (the same, except for the non-chief workers of multi_worker)."""
     store = checkpoints.Checkpoints(
@@ -299,7 +311,7 @@ def _fit(config, output, gan, data, steps, evaluator, resuming, verbose):
                 initial_epoch=first_epoch,
                 epochs=last_epoch,
                 steps_per_epoch=steps_per_epoch,
-                callbacks=make_callbacks(output, gan, evaluator, checkpointing),
+                callbacks=make_callbacks(output, gan, evaluator, checkpointing, grid_pairs),
                 shuffle=False,  # the pipeline shuffles
                 verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2),
             )

@@ -16,7 +16,7 @@ from keras import layers
 
 from tfganzoo.errors import UserError, unknown_choice
 from tfganzoo.layers import BatchFreeNormalization, Maxout
-from tfganzoo.models import acgan, cgan, dcgan, infogan, mlp
+from tfganzoo.models import acgan, cgan, dcgan, infogan, mlp, pix2pix
 
 MODELS = {
     "gan": mlp,
@@ -24,8 +24,13 @@ MODELS = {
     "dcgan": dcgan,
     "infogan": infogan,
     "acgan": acgan,
+    "pix2pix": pix2pix,
 }
 
+
+# The models that generate from noise (and are scored by FID, recall, ...), and those that translate images.
+NOISE_MODELS = tuple(name for name, module in MODELS.items() if not module.GAN_CLASS.translates)
+TRANSLATION_MODELS = tuple(name for name, module in MODELS.items() if module.GAN_CLASS.translates)
 
 # Named training recipes: "default" is the zoo's, chosen by measurement (docs/results/); "tutorial" keeps the
 # recipe each model's source publishes, so that its results can be reproduced and compared.
@@ -55,6 +60,7 @@ def recipe(model, preset="default"):
 def build_gan(config):
     """The GAN described by a resolved `Config` (its image_shape and num_classes filled from the data)."""
     module = get_model(config.model)
+    check_data(config.model, module.GAN_CLASS, config.dataset, config.source_shape is not None)
     if module.GAN_CLASS.conditional and config.num_classes < 2:
         raise UserError(
             f"{config.model} generates by class, but {config.dataset} has {config.num_classes} class; "
@@ -76,6 +82,20 @@ def build_gan(config):
         seed=config.seed,
         **config.gan_arguments(),
     )
+
+
+def check_data(model, gan_class, dataset, paired):
+    """A UserError unless translation models get paired data and the others images to generate."""
+    if gan_class.translates and not paired:
+        raise UserError(
+            f"{model} translates images and needs pairs: --dataset=edges2fashion, grey2colour, or paired with "
+            f"--data_path; {dataset} holds single images"
+        )
+    if paired and not gan_class.translates:
+        raise UserError(
+            f"{dataset} holds image pairs for translation, which {model} does not do; use "
+            f"{having('translates')}, or a dataset of single images"
+        )
 
 
 def precision_policy(mixed):

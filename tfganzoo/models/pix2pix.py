@@ -1,0 +1,82 @@
+"""`pix2pix` (Isola et al. 2017): a U-Net generator and a PatchGAN discriminator, trained on image pairs.
+
+The networks follow the authors' PyTorch code (junyanz/pytorch-CycleGAN-and-pix2pix, `networks.py`):
+- U-Net: 4x4 convolutions of stride 2 halve the side down to 1 x 1 (8 times at 256 px, 5 at 32 px), with
+  64, 128, 256, 512, 512, ... channels, LeakyReLU 0.2, batch norm except on the outermost and innermost
+  layers; the decoder mirrors it with transposed convolutions and ReLU, each step concatenating the encoder's
+  output at its size (the skips); dropout 0.5 in the decoder's steps beyond the five outermost (3 at
+  256 px, none at 32 px), the only noise; tanh out.
+- PatchGAN (`NLayerDiscriminator`): the source and the image side by side, `patch_layers` 4x4 convolutions
+  of stride 2 (64, 128, 256, ... channels) and two of stride 1, a logit per patch: 3 layers see 70 x 70
+  pixels each (the paper's), 2 layers 34 x 34, 1 layer 16 x 16.
+"""
+
+import math
+
+import keras
+from keras import layers
+
+from tfganzoo.errors import UserError
+from tfganzoo.translation import Pix2Pix
+
+DESCRIPTION = "paired image-to-image translation (Isola et al. 2017)"
+# The paper's recipe (facades): batch 1, Adam 2e-4, beta_1 0.5, L1 weight 100, 70 x 70 patches, 200 epochs
+# (the authors decay the rate linearly over the last 100; --lr_decay here decays over the whole run).
+TUTORIAL = dict(epochs=200, batch_size=1, g_lr=2e-4, d_lr=2e-4, beta_1=0.5, l1_weight=100.0, patch_layers=3)
+# The zoo's recipe for the small known-answer pairs: batches of 64, 34 x 34 patches on 32 px images.
+DEFAULTS = dict(TUTORIAL, epochs=20, batch_size=64, patch_layers=2)
+GAN_CLASS = Pix2Pix
+XLA_ON_CPU = False  # not measured yet: XLA only where Keras would choose it (a GPU)
+WIDTH = 64  # channels of the outermost layers (the paper's ngf and ndf)
+
+
+def halvings(image_shape):
+    """How often the U-Net halves the side: down to 1 x 1. A UserError for sizes it cannot halve so."""
+    height, width, _ = image_shape
+    if height != width or height < 8 or height & (height - 1):
+        raise UserError(
+            f"pix2pix's U-Net halves square images down to 1x1, so it needs a power-of-two side of at least 8 "
+            f"(32, 64, 256), not {height}x{width}; choose --image_size accordingly"
+        )
+    return int(math.log2(height))
+
+
+def build_generator(config):
+    """source images [B, H, W, C_A] in [-1, 1] -> images [B, H, W, C_B] in [-1, 1] (U-Net)."""
+    downs = halvings(config.image_shape)
+    source = keras.Input(tuple(config.source_shape), name="source")
+    x, skips = source, []
+    for level in range(downs):  # the encoder
+        if level:
+            x = layers.LeakyReLU(negative_slope=0.2)(x)
+        x = layers.Conv2D(min(WIDTH << level, 8 * WIDTH), 4, strides=2, padding="same", use_bias=False)(x)
+        if 0 < level < downs - 1:
+            x = layers.BatchNormalization()(x)
+        skips.append(x)
+    for level in reversed(range(1, downs)):  # the decoder, back to the encoder's output at each size
+        x = layers.ReLU()(x)
+        x = layers.Conv2DTranspose(min(WIDTH << (level - 1), 8 * WIDTH), 4, strides=2, padding="same", use_bias=False)(
+            x
+        )
+        x = layers.BatchNormalization()(x)
+        if 4 <= level < downs - 1:
+            x = layers.Dropout(0.5)(x)
+        x = layers.Concatenate()([x, skips[level - 1]])
+    x = layers.Conv2DTranspose(config.image_shape[-1], 4, strides=2, padding="same")(layers.ReLU()(x))
+    return keras.Model(source, layers.Activation("tanh", dtype="float32")(x), name="pix2pix_generator")
+
+
+def build_discriminator(config):
+    """[source, image] side by side [B, H, W, C_A + C_B] -> logits [B, h, w, 1], one per patch (PatchGAN)."""
+    channels = config.source_shape[-1] + config.image_shape[-1]
+    pair = keras.Input(tuple(config.image_shape[:2]) + (channels,), name="pair")
+    x = layers.LeakyReLU(negative_slope=0.2)(layers.Conv2D(WIDTH, 4, strides=2, padding="same")(pair))
+    for layer in range(1, config.patch_layers + 1):
+        filters = min(WIDTH << layer, 8 * WIDTH)
+        if layer < config.patch_layers:
+            x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=False)(x)
+        else:  # stride 1 with a 1-pixel border, as PyTorch's padding=1 (Keras's "same" pads 1 and 2)
+            x = layers.Conv2D(filters, 4, use_bias=False)(layers.ZeroPadding2D(1)(x))
+        x = layers.LeakyReLU(negative_slope=0.2)(layers.BatchNormalization()(x))
+    logits = layers.Conv2D(1, 4, dtype="float32")(layers.ZeroPadding2D(1)(x))
+    return keras.Model(pair, logits, name="pix2pix_discriminator")
