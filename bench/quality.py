@@ -32,11 +32,15 @@ import cards  # noqa: E402  (bench/cards.py)
 from tfganzoo import models  # noqa: E402  (the registry)
 
 SCORES = ("fid", "kid", "precision", "recall", "label_accuracy", "code_accuracy")
+TRANSLATION_SCORES = ("l1", "psnr", "ssim", "class_preservation", "fid")
 CURVES = (
     ("fid", "FID"),
     ("recall", "recall"),
     ("label_accuracy", "label accuracy"),
     ("code_accuracy", "code accuracy"),
+    ("l1", "L1"),
+    ("ssim", "SSIM"),
+    ("class_preservation", "class preservation"),
 )
 
 flags.DEFINE_list("models", list(models.NOISE_MODELS), "Models to train.")
@@ -197,10 +201,12 @@ def main(argv):
         for preset in FLAGS.presets
     }
     reports.update(others)
-    print(f"| model | preset | {' | '.join(SCORES)} | command (seeds {', '.join(FLAGS.seeds)}) |")
-    print("|---" * (len(SCORES) + 3) + "|")
+    translating = all(name in models.TRANSLATION_MODELS for name in FLAGS.models)
+    scores = TRANSLATION_SCORES if translating else SCORES
+    print(f"| model | preset | {' | '.join(scores)} | command (seeds {', '.join(FLAGS.seeds)}) |")
+    print("|---" * (len(scores) + 3) + "|")
     for (model, preset, tag), runs in reports.items():
-        cells = [cell([r["scores"][name] for r in runs if name in r["scores"]]) for name in SCORES]
+        cells = [cell([r["scores"][name] for r in runs if name in r["scores"]]) for name in scores]
         if tag == FLAGS.tag:
             shown = [
                 c for c in command(model, preset, "S") if not c.startswith(("--log_dir", "--run_name", "--eval_every"))
@@ -262,10 +268,13 @@ def write_docs(reports):
         )
         curves = os.path.relpath(Path(FLAGS.plot_dir) / f"{model}.png", cards_dir) if FLAGS.plot_dir else None
         block = cards.card_block(model, runs, shlex.join(run_command), shlex.join(bench_command), curves)
-        cards.write_between_markers(cards_dir / f"{model}.md", block, title=f"`{model}`")
+        # A translation model's card holds a block per dataset of pairs.
+        key = FLAGS.dataset if model in models.TRANSLATION_MODELS else None
+        cards.write_between_markers(cards_dir / f"{model}.md", block, title=f"`{model}`", key=key)
         print(f"wrote {cards_dir / f'{model}.md'}")
     if set(runs_by_model) != set(models.NOISE_MODELS):  # its table has a row per model, from one sweep
-        print(f"README.md's table left as it is: it is written with every model (--models={','.join(models.NOISE_MODELS)})")
+        every = ",".join(models.NOISE_MODELS)
+        print(f"README.md's table left as it is: it is written with every model (--models={every})")
         return
     budget = f"{FLAGS.epochs} epochs on {FLAGS.dataset}"
     cards.write_between_markers(root / "README.md", cards.headline_block(runs_by_model, "docs/results", budget))

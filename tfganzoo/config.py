@@ -165,6 +165,13 @@ class Config:
         models=("pix2pix",),
         reads="gan",
     )
+    width: int = option(
+        64,
+        "Channels of the networks' outermost layers, doubled per halving up to 8 times it (the paper's ngf, ndf).",
+        check=POSITIVE_INT,
+        models=("pix2pix",),
+        reads="network",
+    )
     patch_layers: int = option(
         3,
         "Stride-2 layers of the PatchGAN discriminator: 3 judges 70x70 patches (the paper's), 2 34x34, 1 16x16.",

@@ -2,13 +2,14 @@
 
 The networks follow the authors' PyTorch code (junyanz/pytorch-CycleGAN-and-pix2pix, `networks.py`):
 - U-Net: 4x4 convolutions of stride 2 halve the side down to 1 x 1 (8 times at 256 px, 5 at 32 px), with
-  64, 128, 256, 512, 512, ... channels, LeakyReLU 0.2, batch norm except on the outermost and innermost
-  layers; the decoder mirrors it with transposed convolutions and ReLU, each step concatenating the encoder's
-  output at its size (the skips); dropout 0.5 in the decoder's steps beyond the five outermost (3 at
-  256 px, none at 32 px), the only noise; tanh out.
+  `width`, 2, 4 and 8 times `width` channels, then 8 times (64, 128, 256, 512, 512, ... at the paper's
+  width 64), LeakyReLU 0.2, batch norm except on the outermost and innermost layers; the decoder mirrors it
+  with transposed convolutions and ReLU, each step concatenating the encoder's output at its size (the
+  skips); dropout 0.5 in the decoder's steps beyond the five outermost (3 at 256 px, none at 32 px), the
+  only noise; tanh out.
 - PatchGAN (`NLayerDiscriminator`): the source and the image side by side, `patch_layers` 4x4 convolutions
-  of stride 2 (64, 128, 256, ... channels) and two of stride 1, a logit per patch: 3 layers see 70 x 70
-  pixels each (the paper's), 2 layers 34 x 34, 1 layer 16 x 16.
+  of stride 2 (`width`, 2, 4, ... times `width` channels) and two of stride 1, a logit per patch: 3 layers
+  see 70 x 70 pixels each (the paper's), 2 layers 34 x 34, 1 layer 16 x 16.
 """
 
 import math
@@ -27,7 +28,6 @@ TUTORIAL = dict(epochs=200, batch_size=1, g_lr=2e-4, d_lr=2e-4, beta_1=0.5, l1_w
 DEFAULTS = dict(TUTORIAL, epochs=20, batch_size=64, patch_layers=2)
 GAN_CLASS = Pix2Pix
 XLA_ON_CPU = False  # not measured yet: XLA only where Keras would choose it (a GPU)
-WIDTH = 64  # channels of the outermost layers (the paper's ngf and ndf)
 
 
 def halvings(image_shape):
@@ -43,19 +43,19 @@ def halvings(image_shape):
 
 def build_generator(config):
     """source images [B, H, W, C_A] in [-1, 1] -> images [B, H, W, C_B] in [-1, 1] (U-Net)."""
-    downs = halvings(config.image_shape)
+    downs, width = halvings(config.image_shape), config.width
     source = keras.Input(tuple(config.source_shape), name="source")
     x, skips = source, []
     for level in range(downs):  # the encoder
         if level:
             x = layers.LeakyReLU(negative_slope=0.2)(x)
-        x = layers.Conv2D(min(WIDTH << level, 8 * WIDTH), 4, strides=2, padding="same", use_bias=False)(x)
+        x = layers.Conv2D(min(width << level, 8 * width), 4, strides=2, padding="same", use_bias=False)(x)
         if 0 < level < downs - 1:
             x = layers.BatchNormalization()(x)
         skips.append(x)
     for level in reversed(range(1, downs)):  # the decoder, back to the encoder's output at each size
         x = layers.ReLU()(x)
-        x = layers.Conv2DTranspose(min(WIDTH << (level - 1), 8 * WIDTH), 4, strides=2, padding="same", use_bias=False)(
+        x = layers.Conv2DTranspose(min(width << (level - 1), 8 * width), 4, strides=2, padding="same", use_bias=False)(
             x
         )
         x = layers.BatchNormalization()(x)
@@ -68,11 +68,11 @@ def build_generator(config):
 
 def build_discriminator(config):
     """[source, image] side by side [B, H, W, C_A + C_B] -> logits [B, h, w, 1], one per patch (PatchGAN)."""
-    channels = config.source_shape[-1] + config.image_shape[-1]
+    channels, width = config.source_shape[-1] + config.image_shape[-1], config.width
     pair = keras.Input(tuple(config.image_shape[:2]) + (channels,), name="pair")
-    x = layers.LeakyReLU(negative_slope=0.2)(layers.Conv2D(WIDTH, 4, strides=2, padding="same")(pair))
+    x = layers.LeakyReLU(negative_slope=0.2)(layers.Conv2D(width, 4, strides=2, padding="same")(pair))
     for layer in range(1, config.patch_layers + 1):
-        filters = min(WIDTH << layer, 8 * WIDTH)
+        filters = min(width << layer, 8 * width)
         if layer < config.patch_layers:
             x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=False)(x)
         else:  # stride 1 with a 1-pixel border, as PyTorch's padding=1 (Keras's "same" pads 1 and 2)
