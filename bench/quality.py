@@ -183,6 +183,11 @@ def targets(report):
     }
 
 
+def figure_name(model):
+    """<model>.png, or for a translation model <model>-<dataset>.png (one per dataset of pairs)."""
+    return f"{model}-{FLAGS.dataset}.png" if model in models.TRANSLATION_MODELS else f"{model}.png"
+
+
 def label(preset, tag):
     """A row's (and a curve's) name: the preset, and the tag of a candidate."""
     return f"{preset} ({tag})" if tag else preset
@@ -228,8 +233,8 @@ def main(argv):
                 if run_model == model
                 for seed in FLAGS.seeds
             }
-            plot(runs, f"{model} on {FLAGS.dataset}", Path(FLAGS.plot_dir) / f"{model}.png", targets(first))
-            print(f"wrote {Path(FLAGS.plot_dir) / f'{model}.png'}")
+            plot(runs, f"{model} on {FLAGS.dataset}", Path(FLAGS.plot_dir) / figure_name(model), targets(first))
+            print(f"wrote {Path(FLAGS.plot_dir) / figure_name(model)}")
     if FLAGS.write_docs:
         try:
             write_docs({key: runs for key, runs in reports.items() if key[2] == FLAGS.tag})
@@ -237,7 +242,7 @@ def main(argv):
             sys.exit(f"bench/quality.py: error: --write_docs: {e}")
     if FLAGS.draw_grids:
         for model in FLAGS.models:
-            path = Path(FLAGS.docs_root) / "docs" / "images" / f"{model}.png"
+            path = Path(FLAGS.docs_root) / "docs" / "images" / figure_name(model)
             cards.draw_grid(run_dir(model, "default", FLAGS.seeds[0]), path)
             print(f"wrote {path}")
 
@@ -266,7 +271,7 @@ def write_docs(reports):
             + ([f"--plot_dir={FLAGS.plot_dir}"] if FLAGS.plot_dir else [])
             + ["--write_docs"]
         )
-        curves = os.path.relpath(Path(FLAGS.plot_dir) / f"{model}.png", cards_dir) if FLAGS.plot_dir else None
+        curves = os.path.relpath(Path(FLAGS.plot_dir) / figure_name(model), cards_dir) if FLAGS.plot_dir else None
         block = cards.card_block(model, runs, shlex.join(run_command), shlex.join(bench_command), curves)
         # A translation model's card holds a block per dataset of pairs.
         key = FLAGS.dataset if model in models.TRANSLATION_MODELS else None
