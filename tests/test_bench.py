@@ -276,3 +276,11 @@ def test_time_to_quality_is_the_first_evaluation_from_which_every_target_holds(t
     )
     result = run_bench("time_to_quality.py", *args)
     assert "| `cgan` | 1 | 30.0 | 40 s (epoch 4) | not within 2 epochs (80 s) | < 0.50 | 10.0 / 40.0 |" in result.stdout
+
+
+def test_a_card_keeps_one_generated_block_per_dataset_of_pairs():
+    text = cards.replace_between_markers("# `pix2pix`\n", "edges v1", key="edges2fashion")
+    text = cards.replace_between_markers(text, "colour v1", key="grey2colour")
+    text = cards.replace_between_markers(text, "edges v2", key="edges2fashion")
+    assert text.count("begin results") == 2 and "edges v2" in text and "colour v1" in text
+    assert "edges v1" not in text and "(edges2fashion)" in text and cards.BEGIN not in text

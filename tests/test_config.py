@@ -244,7 +244,8 @@ def test_the_tutorials_flag_spellings_set_their_options():
 
 def test_help_shows_each_presets_values_by_model():
     fields = config_lib.FIELDS
-    assert options.flag_help(fields["batch_size"]).endswith("Presets: default: 64 (gan 32); tutorial: 64 (cgan 256, pix2pix 1).")
+    expected = "Presets: default: 64 (gan 32); tutorial: 64 (cgan 256, pix2pix 1)."
+    assert options.flag_help(fields["batch_size"]).endswith(expected)
     assert options.flag_help(fields["dropout"]).startswith("cgan: ")  # an option of one model says so
     assert "gan, vanilla MLP GAN (Goodfellow et al. 2014)" in options.flag_help(fields["model"])
     assert options.flag_default(fields["batch_size"]) is None and options.flag_default(fields["save_every"]) == 15

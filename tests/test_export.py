@@ -24,15 +24,19 @@ LOAD_AND_RUN = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("name", ["cgan", "infogan", "dcgan"])
+@pytest.mark.parametrize("name", ["cgan", "infogan", "dcgan", "pix2pix"])
 def test_savedmodel_in_a_fresh_process_returns_the_keras_images(tmp_path, name):
     gan = models.build_gan(with_data_shape(make_config(name, seed=2)))
     latent = gan.fixed_latent(6, seed=4)
-    labels = np.arange(6, dtype=np.int32) % 10 if gan.conditional else None
-    expected = np.asarray(gan.generate(latent, labels))
+    if gan.translates:  # the signature takes the source images
+        sources = np.random.default_rng(4).uniform(-1, 1, (6, *gan.generator.input_shape[1:])).astype(np.float32)
+        expected, feed = np.asarray(gan.generate(latent, sources)), {"source": sources}
+    else:
+        labels = np.arange(6, dtype=np.int32) % 10 if gan.conditional else None
+        expected = np.asarray(gan.generate(latent, labels))
+        feed = dict(latent, **({"label": labels} if labels is not None else {}))
     export.export_generator(gan, tmp_path / "exported")
 
-    feed = dict(latent, **({"label": labels} if labels is not None else {}))
     np.savez(tmp_path / "inputs.npz", **feed)
     result = subprocess.run(
         [
