@@ -3,9 +3,10 @@
     python bench/quality.py --epochs=5 --seeds=1,2 --dataset=fashion_mnist              # every model
     python bench/quality.py --models=cgan --epochs=20 --presets=default,tutorial --plot_dir=docs/curves
 
-Each run is `python train.py --model=M --preset=P --epochs=E --seed=S --run_name=<M>[-<tag>][-<P>]-s<S>
---log_dir=LOG_DIR --eval_every=... EXTRA...` (the preset is left out of the name for `default`); a run
-directory that already has its metrics.json is not trained again, so the table can be rebuilt (or a cut-short
+Each run is `python train.py --model=M --preset=P --epochs=E --seed=S --run_name=<M>[-<dataset>][-<tag>][-<P>]-s<S>
+--log_dir=LOG_DIR --eval_every=... EXTRA...` (the preset is left out of the name for `default`; the dataset
+is in it for translation models, which train on several); a run directory that already has its metrics.json
+is not trained again, so the table can be rebuilt (or a cut-short
 sweep finished) by rerunning the same command. Prints a Markdown table with one row per model and preset:
 each score as mean ± half the spread over the seeds, and the command. With --plot_dir, also <model>.png there:
 FID, recall and label/code accuracy against epochs (each run's metrics.csv), every preset and seed. --also
@@ -77,7 +78,8 @@ flags.register_multi_flags_validator(
 
 def run_dir(model, preset, seed, tag=None):
     tag = FLAGS.tag if tag is None else tag
-    parts = [model] + [tag] * bool(tag) + [preset] * (preset != "default") + [f"s{seed}"]
+    dataset = [FLAGS.dataset] if model in models.TRANSLATION_MODELS else []  # one model, several sets of pairs
+    parts = [model] + dataset + [tag] * bool(tag) + [preset] * (preset != "default") + [f"s{seed}"]
     return ROOT / FLAGS.log_dir / "-".join(parts)
 
 

@@ -119,6 +119,13 @@ def test_quality_benchmark_stops_with_one_line_when_a_run_fails(tmp_path):
     assert f"bench/quality.py: error: the run {tmp_path}/cgan-s1 did not finish" in result.stderr
 
 
+def test_a_translation_runs_name_holds_its_dataset_of_pairs(tmp_path):
+    # pix2pix trains on several datasets into one log directory: a run of one must not stand for another's.
+    args = ("--models=pix2pix", "--seeds=1", "--eval_every=0", "--extra=--ema_decay=2", f"--log_dir={tmp_path}")
+    result = run_bench("quality.py", "--dataset=grey2colour", *args)
+    assert f"the run {tmp_path}/pix2pix-grey2colour-s1 did not finish" in result.stderr
+
+
 def fake_run(log_dir, name, scores, sha="ab"):
     (log_dir / name).mkdir(parents=True)
     (log_dir / name / "metrics.json").write_text(
