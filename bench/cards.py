@@ -162,7 +162,7 @@ def draw_grid(run_dir, path):
     config, gan = sampling.load_run(run_dir)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     if gan.translates:  # 8 test pairs: source | translation | target, 4 a row
-        images.save_png(path, sampling.translation_grid(gan, *training.test_pairs(config, 8)))
+        images.save_png(path, sampling.translation_grid(gan, *training.first_test_pairs(config, 8)))
         return
     latent, labels, columns = sampling.training_grid(gan, seed=0, rows=4)
     Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -53,11 +53,6 @@ class DatasetSpec:
     def has_test_split(self):
         return self.tfds_name is not None or self.user_pairs  # an image folder is one split
 
-    @property
-    def paired(self):
-        """Whether it holds (source, target) pairs for translation, not images to generate from noise."""
-        return self.pairs is not None or self.user_pairs
-
 
 DATASETS = {
     "mnist": DatasetSpec("mnist", DIGITS, ("~/.keras/datasets/mnist.npz", "/usr/share/datasets/mnist")),

@@ -26,7 +26,7 @@ def prepare(config):
 GRID_PAIRS = 16  # test pairs translated in the grid after every epoch
 
 
-def test_pairs(config, num):
+def first_test_pairs(config, num):
     """(sources, targets) of the first `num` test pairs of a translation dataset (uint8)."""
     test = datasets.load(config.dataset, "test", config.data_path, config.data_dir, config.image_size)
     return test.sources[:num], test.images[:num]
@@ -254,7 +254,7 @@ def train(config, verbose=None, fresh=False):
         seed = random.SystemRandom().randrange(2**31) if config.seed is None else config.seed
         config = dataclasses.replace(config, seed=seed, steps_per_execution=resolved_steps_per_execution(config))
     config, data = prepare(config)
-    grid_pairs = test_pairs(config, GRID_PAIRS) if data.sources is not None else None
+    grid_pairs = first_test_pairs(config, GRID_PAIRS) if data.sources is not None else None
     if resuming and (config.image_shape, config.num_classes) != (stored.image_shape, stored.num_classes):
         raise UserError(
             f"the data has images of shape {config.image_shape} in {config.num_classes} classes, but "
