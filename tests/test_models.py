@@ -166,3 +166,43 @@ def test_the_discriminator_tells_apart_batches_of_one_repeated_image(name, image
     labels = np.full(8, 3)
     scores = [np.asarray(gan.discriminate(images, labels, training=True)["logits"]) for images in (first, second)]
     assert np.abs(scores[0] - scores[1]).max() > 1e-3, scores
+
+
+def test_infogan_paper_body_is_the_authors_mnist_network():
+    gan = build("infogan", infogan_body="paper", noise_dim=62)
+
+    def kinds(network):
+        return [
+            (type(x).__name__, getattr(x, "filters", getattr(x, "units", None)), getattr(x, "kernel_size", None))
+            for x in network.layers
+            if type(x).__name__ in ("Dense", "Conv2D", "Conv2DTranspose")
+        ]
+
+    # openai/InfoGAN regularized_gan.py, network_type "mnist"
+    assert kinds(gan.discriminator)[:4] == [
+        ("Conv2D", 64, (4, 4)),
+        ("Conv2D", 128, (4, 4)),
+        ("Dense", 1024, None),
+        ("Dense", 128, None),  # Q's own layer
+    ]
+    assert sorted(kinds(gan.discriminator)[4:]) == [("Dense", 1, None), ("Dense", 2, None), ("Dense", 10, None)]
+    assert kinds(gan.generator) == [
+        ("Dense", 1024, None),
+        ("Dense", 7 * 7 * 128, None),
+        ("Conv2DTranspose", 64, (4, 4)),
+        ("Conv2DTranspose", 1, (4, 4)),
+    ]
+    norms = [x for x in gan.discriminator.layers + gan.generator.layers if type(x).__name__ == "BatchNormalization"]
+    assert len(norms) == 6 and {(x.momentum, x.epsilon) for x in norms} == {(0.9, 1e-5)}
+    slopes = {x.negative_slope for x in gan.discriminator.layers if type(x).__name__ == "LeakyReLU"}
+    assert slopes == {0.01}
+
+
+def test_infogan_uniform_noise_stays_in_minus_one_to_one():
+    gan = build("infogan", uniform_noise=True)
+    drawn = np.asarray(gan.sample_latent(4000)["noise"])
+    fixed = gan.fixed_latent(4000, seed=3)["noise"]
+    for noise in (drawn, fixed):
+        assert noise.min() >= -1 and noise.max() <= 1
+        assert np.mean(np.abs(noise)) == pytest.approx(0.5, abs=0.02)  # E|U(-1, 1)| = 1/2 (N(0, 1): 0.80)
+    np.testing.assert_array_equal(fixed, gan.fixed_latent(4000, seed=3)["noise"])

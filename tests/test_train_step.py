@@ -31,9 +31,11 @@ def batch(size=8, name=None):
     return images, labels.astype(np.int64)
 
 
-@pytest.mark.parametrize("name", sorted(models.MODELS))
-def test_one_step_updates_every_variable_and_logs_its_losses(name):
-    gan = tiny_gan(name)
+@pytest.mark.parametrize(
+    "name,options", [(name, {}) for name in sorted(models.MODELS)] + [("infogan", {"infogan_body": "paper"})]
+)
+def test_one_step_updates_every_variable_and_logs_its_losses(name, options):
+    gan = tiny_gan(name, **options)
     before = {v.path: np.array(v) for v in gan.generator.trainable_variables + gan.discriminator.trainable_variables}
     logs = gan.train_on_batch(*batch(name=name), return_dict=True)
     penalty = {"Penalty"} if gan.penalty.function else set()

@@ -122,6 +122,20 @@ class Config:
     num_continuous: int = option(
         2, "Continuous codes, uniform on [-1, 1].", check=POSITIVE_INT, models=("infogan",), reads="gan"
     )
+    uniform_noise: bool = option(
+        False,
+        "Draw the noise from U(-1, 1), as the InfoGAN authors' code does, instead of N(0, I).",
+        models=("infogan",),
+        reads="gan",
+    )
+    infogan_body: str = option(
+        "dcgan",
+        "The networks: dcgan (the DCGAN bodies acgan shares) or paper (the InfoGAN authors' MNIST networks: "
+        "conv 64-128, FC 1024 in D; FC 1024, FC 7x7x128, deconv 64 in G; 4x4 kernels).",
+        choices=lambda: dict.fromkeys(("dcgan", "paper")),
+        models=("infogan",),
+        reads="network",
+    )
     info_weight: float = option(
         1.0, "Lambda, the weight of the mutual-information term.", check=NON_NEGATIVE, models=("infogan",), reads="gan"
     )

@@ -1,5 +1,7 @@
 """One GAN base class with the one shared `train_step`; variants override small hooks, never the step."""
 
+import math
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -413,20 +415,34 @@ class InfoGAN(GAN):
     `num_categorical` values and `num_continuous` codes uniform on [-1, 1]; a Q head on the discriminator
     body predicts them from generated images, and both the generator and Q minimise
     info_weight * (the negated mutual-information lower bound), its continuous part weighted by
-    continuous_weight."""
+    continuous_weight. With uniform_noise the noise is U(-1, 1), as in the authors' code, instead of N(0, I)."""
 
     latent_codes = True
 
-    def __init__(self, *args, num_categorical=10, num_continuous=2, info_weight=1.0, continuous_weight=1.0, **kwargs):
+    def __init__(
+        self,
+        *args,
+        num_categorical=10,
+        num_continuous=2,
+        info_weight=1.0,
+        continuous_weight=1.0,
+        uniform_noise=False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.uniform_noise = uniform_noise
         self.num_categorical = num_categorical
         self.num_continuous = num_continuous
         self.info_weight = info_weight
         self.continuous_weight = continuous_weight
 
     def sample_latent(self, batch_size):
+        if self.uniform_noise:
+            noise = keras.random.uniform((batch_size, self.noise_dim), -1.0, 1.0, seed=self.seed_generator)
+        else:
+            noise = super().sample_latent(batch_size)["noise"]
         return {
-            **super().sample_latent(batch_size),
+            "noise": noise,
             "categorical": keras.random.randint((batch_size,), 0, self.num_categorical, seed=self.seed_generator),
             "continuous": keras.random.uniform((batch_size, self.num_continuous), -1.0, 1.0, seed=self.seed_generator),
         }
@@ -440,8 +456,11 @@ class InfoGAN(GAN):
 
     def fixed_latent(self, num, seed):
         rng = np.random.default_rng([seed, 1])  # independent of the noise stream of the same seed
+        noise = super().fixed_latent(num, seed)["noise"]
+        if self.uniform_noise:  # the same stream, mapped to U(-1, 1) through the normal's CDF
+            noise = np.vectorize(math.erf)(noise / math.sqrt(2)).astype(np.float32)
         return {
-            **super().fixed_latent(num, seed),
+            "noise": noise,
             "categorical": rng.integers(0, self.num_categorical, num).astype(np.int32),
             "continuous": rng.uniform(-1, 1, (num, self.num_continuous)).astype(np.float32),
         }
