@@ -203,6 +203,26 @@ def test_a_pix2pix_run_logs_l1_draws_triplets_and_scores_against_the_targets(pix
 
 
 @pytest.mark.slow
+def test_a_resumed_pix2pix_run_is_the_uninterrupted_run(pix2pix_run, tiny_idx_dir, tmp_path):
+    straight = run_script(
+        "train.py",
+        "--model=pix2pix",
+        "--dataset=edges2fashion",
+        f"--data_path={tiny_idx_dir}",
+        f"--log_dir={tmp_path}",
+        "--batch_size=8",
+        "--steps_per_epoch=2",
+        "--epochs=2",
+        "--seed=3",
+    )
+    assert straight.returncode == 0, straight.stderr
+    run = tmp_path / "pix2pix-edges2fashion"
+    assert (run / "loss.csv").read_text() == (pix2pix_run / "loss.csv").read_text()
+    scores = [json.loads((r / "metrics.json").read_text())["scores"] for r in (run, pix2pix_run)]
+    assert scores[0] == scores[1]
+
+
+@pytest.mark.slow
 def test_sample_translates_a_users_images_in_name_order(pix2pix_run, tmp_path):
     inputs = tmp_path / "in"
     for name, value in (("b.png", 255), ("a.png", 0)):
