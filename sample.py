@@ -106,14 +106,7 @@ def translate(gan):
     translated = images.to_uint8(gan.translate(np.asarray(images.to_model_range(sources))))
     output = Path(FLAGS.output)
     if output.suffix == ".png":
-        both = np.stack(
-            [
-                np.broadcast_to(x, x.shape[:-1] + (max(sources.shape[-1], translated.shape[-1]),))
-                for x in (sources, translated)
-            ],
-            1,
-        )
-        images.save_png(output, images.tile(both.reshape(-1, *both.shape[2:]), 8))
+        images.save_png(output, sampling.side_by_side((sources, translated), per_row=4))
     elif output.suffix == ".npz":
         with atomic_path(output) as tmp, open(tmp, "wb") as f:
             np.savez(f, images=translated, names=np.array(names))

@@ -119,9 +119,15 @@ def translation_grid(gan, sources, targets, per_row=4):
     """A uint8 grid of triplets source | translation | target of uint8 pairs [N, H, W, C], `per_row` triplets a
     row (grey images shown in colour beside colour ones)."""
     translated = images.to_uint8(gan.translate(np.asarray(images.to_model_range(sources))))
-    channels = max(sources.shape[-1], targets.shape[-1])
-    triplets = np.stack([np.broadcast_to(x, x.shape[:-1] + (channels,)) for x in (sources, translated, targets)], 1)
-    return images.tile(triplets.reshape(-1, *triplets.shape[2:]), 3 * per_row)
+    return side_by_side((sources, translated, targets), per_row)
+
+
+def side_by_side(sets, per_row):
+    """A uint8 grid of same-length image sets [N, H, W, C] put side by side, image i of each together, `per_row`
+    such groups a row; grey images are shown in colour where the others are."""
+    channels = max(images_set.shape[-1] for images_set in sets)
+    groups = np.stack([np.broadcast_to(x, x.shape[:-1] + (channels,)) for x in sets], 1)
+    return images.tile(groups.reshape(-1, *groups.shape[2:]), len(sets) * per_row)
 
 
 def require_codes(gan, what):
