@@ -11,6 +11,8 @@ classifier most often names instead, and the classifier's own accuracy on that c
 infogan the same for each categorical value, under the class the code accuracy maps it to.
 --code_effects adds, for infogan, how strongly each continuous code acts on the images (see
 sampling.continuous_code_effects): 0 for a code the generator ignores, 1 for one that acts as new noise does.
+A pix2pix run is scored instead on the translations of the first --num_samples test sources against their true
+targets: L1, PSNR, SSIM, and for the known-answer pairs class preservation and FID (docs/usage.md).
 --real also scores --num_samples real training images, drawn at random, the same way: what a generator that
 draws exactly the training distribution would score, to read the run's scores against.
 """
