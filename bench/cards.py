@@ -103,18 +103,19 @@ def recipe_table(model):
     return "\n".join(lines)
 
 
-def card_block(model, runs, run_command, bench_command, curves):
-    """The generated part of a model's card. runs: {preset: {seed: metrics.json}}."""
+def recipe_block(model):
+    """The recipe table of a card, with the line under it."""
+    return f"{recipe_table(model)}\n\nOptions not listed take their defaults in both presets ([flags.md](../flags.md))."
+
+
+def card_block(model, runs, run_command, bench_command, curves, dataset=None):
+    """The generated part of a model's card. runs: {preset: {seed: metrics.json}}. With `dataset` (a
+    translation model's card, a block per dataset of pairs), only the results, titled with the dataset; the
+    recipe table then goes before the blocks, once (see quality.write_docs)."""
     reports = [r for by_seed in runs.values() for r in by_seed.values()]
     columns = columns_of(reports)
-    lines = [
-        "## Recipe",
-        "",
-        recipe_table(model),
-        "",
-        "Options not listed take their defaults in both presets ([flags.md](../flags.md)).",
-        "",
-        "## Results",
+    lines = ([] if dataset else ["## Recipe", "", recipe_block(model), ""]) + [
+        f"## Results on `{dataset}`" if dataset else "## Results",
         "",
         "| preset | seed | " + " | ".join(title for _, title, _ in columns) + " |",
         "|---|---|" + "---|" * len(columns),

@@ -274,10 +274,12 @@ def write_docs(reports):
             + ["--write_docs"]
         )
         curves = os.path.relpath(Path(FLAGS.plot_dir) / figure_name(model), cards_dir) if FLAGS.plot_dir else None
-        block = cards.card_block(model, runs, shlex.join(run_command), shlex.join(bench_command), curves)
         # A translation model's card holds a block per dataset of pairs.
         key = FLAGS.dataset if model in models.TRANSLATION_MODELS else None
+        block = cards.card_block(model, runs, shlex.join(run_command), shlex.join(bench_command), curves, key)
         cards.write_between_markers(cards_dir / f"{model}.md", block, title=f"`{model}`", key=key)
+        if key:  # the recipe, once, beside the blocks of each dataset
+            cards.write_between_markers(cards_dir / f"{model}.md", cards.recipe_block(model), key="recipe")
         print(f"wrote {cards_dir / f'{model}.md'}")
     if set(runs_by_model) != set(models.NOISE_MODELS):  # its table has a row per model, from one sweep
         every = ",".join(models.NOISE_MODELS)
