@@ -103,7 +103,7 @@ def translate(gan):
     if FLAGS.direction != "AtoB":
         raise UserError(f"--direction={FLAGS.direction}: a pix2pix run translates AtoB only (its pairs' one way)")
     sources, names = sampling.read_inputs(FLAGS.input, gan.generator.input_shape[1:])
-    translated = images.to_uint8(gan.translate(np.asarray(images.to_model_range(sources))))
+    translated = sampling.translate(gan, sources)
     output = Path(FLAGS.output)
     if output.suffix == ".png":
         images.save_png(output, sampling.side_by_side((sources, translated), per_row=4))

@@ -166,7 +166,6 @@ def draw_grid(run_dir, path):
         images.save_png(path, sampling.translation_grid(gan, *training.first_test_pairs(config, 8)))
         return
     latent, labels, columns = sampling.training_grid(gan, seed=0, rows=4)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
     images.save_png(path, images.tile(sampling.generate(gan, latent, labels), columns))
 
 

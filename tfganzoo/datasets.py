@@ -32,7 +32,6 @@ FASHION = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shi
 
 
 CIFAR10 = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 FASHION_PATHS = ("/usr/share/datasets/fashion-mnist", "~/.keras/datasets/fashion-mnist")
 FASHION_HOST = "fashion-mnist.s3-website.eu-central-1.amazonaws.com"
 
@@ -236,17 +235,15 @@ def _read_npz(path, split):
 
 
 # ----- a user's image folder -----
-def _images_in(directory):
-    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-
-
 def read_folder(directory, size):
     """PNG/JPEG files of `directory` as a stream, each cropped to a central square and resized to size x size
     RGB. Sub-directories holding images are the classes (sorted by name); without any, one class."""
     if not directory.is_dir():
         raise UserError(f"--data_path={directory} is not a directory")
-    loose = _images_in(directory)
-    classes = {d.name: found for d in sorted(directory.iterdir()) if d.is_dir() and (found := _images_in(d))}
+    loose = images_lib.image_files(directory)
+    classes = {
+        d.name: found for d in sorted(directory.iterdir()) if d.is_dir() and (found := images_lib.image_files(d))
+    }
     if classes and loose:
         raise UserError(f"{directory} mixes images with class sub-directories; move the loose images into one")
     if not classes:
@@ -254,7 +251,7 @@ def read_folder(directory, size):
     class_names = tuple(classes)
     files = [(str(f), k) for k, found in enumerate(classes.values()) for f in found]
     if not files:
-        raise UserError(f"--data_path={directory} holds no {'/'.join(IMAGE_SUFFIXES)} images")
+        raise UserError(f"--data_path={directory} holds no {'/'.join(images_lib.IMAGE_SUFFIXES)} images")
     paths = tf.constant([f for f, _ in files])
     labels = tf.constant([k for _, k in files], tf.int64)
 
@@ -357,8 +354,7 @@ def square_resize(image, side, crop=None):
     height, width = tf.shape(image)[0], tf.shape(image)[1]
     crop = tf.minimum(tf.minimum(height, width), crop) if crop else tf.minimum(height, width)
     image = tf.image.crop_to_bounding_box(image, (height - crop) // 2, (width - crop) // 2, crop, crop)
-    image = tf.image.resize(image, (side, side), antialias=True)
-    return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
+    return images_lib.resize_uint8(image, (side, side))
 
 
 def train_pipeline(data, batch_size, seed, start=0):

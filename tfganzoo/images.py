@@ -1,4 +1,5 @@
-"""Images: the scaling between pixels and the generators' range, grids of generated images, PNG and GIF files."""
+"""Images: the scaling between pixels and the generators' range, resizing, grids of generated images, image files
+in a directory, PNG and GIF files."""
 
 import math
 
@@ -7,6 +8,18 @@ import tensorflow as tf
 from matplotlib import image as mpimg
 
 from tfganzoo.files import atomic_path
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")  # the image files read from a user's directories
+
+
+def image_files(directory):
+    """The PNG/JPEG files of `directory` (a Path), sorted by name."""
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def resize_uint8(image, shape):
+    """uint8 image tensor [H, W, C] -> uint8 [*shape, C], resized with antialiasing (tf ops, usable in tf.data)."""
+    return tf.cast(tf.clip_by_value(tf.round(tf.image.resize(image, shape, antialias=True)), 0, 255), tf.uint8)
 
 
 def to_model_range(images):

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from tfganzoo import images as images_lib
 from tfganzoo.errors import UserError
 
 PAD = 2  # 28 -> 32 pixels
@@ -39,7 +40,6 @@ CLASS_COLOURS = np.array(
     ],
     np.float32,
 )
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 def padded(images):
@@ -94,9 +94,9 @@ def read_paired(directory, split, size=None):
         )
     if (split_dir / "A").is_dir() or (split_dir / "B").is_dir():
         return _read_two_folders(split_dir, size)
-    files = images_in(split_dir)
+    files = images_lib.image_files(split_dir)
     if not files:
-        raise UserError(f"{split_dir} holds no {'/'.join(IMAGE_SUFFIXES)} images")
+        raise UserError(f"{split_dir} holds no {'/'.join(images_lib.IMAGE_SUFFIXES)} images")
     # Split before resizing: a resize of the whole A|B image would blend the two halves at the seam.
     shape = size and (size, size)
     pairs = [[resized(half, shape) for half in _split_side_by_side(path, decode(path))] for path in files]
@@ -107,7 +107,7 @@ def _read_two_folders(split_dir, size):
     for side in ("A", "B"):
         if not (split_dir / side).is_dir():
             raise UserError(f"{split_dir}: missing {side}/ beside {'B' if side == 'A' else 'A'}/")
-    files = {side: images_in(split_dir / side) for side in ("A", "B")}
+    files = {side: images_lib.image_files(split_dir / side) for side in ("A", "B")}
     names = {side: [p.name for p in found] for side, found in files.items()}
     if names["A"] != names["B"]:
         unmatched = sorted(set(names["A"]) ^ set(names["B"]))
@@ -115,13 +115,9 @@ def _read_two_folders(split_dir, size):
             side = "A" if unmatched[0] in names["A"] else "B"
             raise UserError(f"{split_dir / side / unmatched[0]} has no partner of the same name in the other folder")
     if not files["A"]:
-        raise UserError(f"{split_dir}/A holds no {'/'.join(IMAGE_SUFFIXES)} images")
+        raise UserError(f"{split_dir}/A holds no {'/'.join(images_lib.IMAGE_SUFFIXES)} images")
     shape = size and (size, size)
     return tuple(_stacked([decode(p, shape) for p in files[side]], files[side]) for side in ("A", "B"))
-
-
-def images_in(directory):
-    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
 def decode(path, shape=None):
@@ -141,7 +137,7 @@ def resized(image, shape=None):
     """uint8 [H, W, C] resized to `shape` (H, W) with antialiasing; as it is without a shape or at it."""
     if not shape or tuple(image.shape[:2]) == tuple(shape):
         return image
-    return tf.cast(tf.clip_by_value(tf.round(tf.image.resize(image, shape, antialias=True)), 0, 255), tf.uint8).numpy()
+    return images_lib.resize_uint8(image, shape).numpy()
 
 
 def _split_side_by_side(path, image):

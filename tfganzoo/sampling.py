@@ -102,9 +102,9 @@ def read_inputs(path, source_shape):
     path = Path(path)
     if not path.exists():
         raise UserError(f"--input={path} does not exist")
-    files = pairs.images_in(path) if path.is_dir() else [path]
+    files = images.image_files(path) if path.is_dir() else [path]
     if not files:
-        raise UserError(f"--input={path} holds no {'/'.join(pairs.IMAGE_SUFFIXES)} images")
+        raise UserError(f"--input={path} holds no {'/'.join(images.IMAGE_SUFFIXES)} images")
     side, _, channels = source_shape
     decoded = []
     for file in files:
@@ -115,11 +115,15 @@ def read_inputs(path, source_shape):
     return np.stack(decoded), [file.name for file in files]
 
 
+def translate(gan, sources):
+    """uint8 translations [N, H, W, C_B] of uint8 sources [N, H, W, C_A] by a translation model's sampler."""
+    return images.to_uint8(gan.translate(np.asarray(images.to_model_range(sources))))
+
+
 def translation_grid(gan, sources, targets, per_row=4):
     """A uint8 grid of triplets source | translation | target of uint8 pairs [N, H, W, C], `per_row` triplets a
     row (grey images shown in colour beside colour ones)."""
-    translated = images.to_uint8(gan.translate(np.asarray(images.to_model_range(sources))))
-    return side_by_side((sources, translated, targets), per_row)
+    return side_by_side((sources, translate(gan, sources), targets), per_row)
 
 
 def side_by_side(sets, per_row):

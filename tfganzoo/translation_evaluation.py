@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfganzoo import classifier as classifier_lib
-from tfganzoo import datasets, images, metrics, pairs
+from tfganzoo import datasets, metrics, pairs, sampling
 from tfganzoo.errors import UserError
 
 
@@ -53,7 +53,7 @@ class TranslationEvaluator:
 
     def evaluate(self, gan, num_samples=None, seed=0, by_class=False):
         chosen = slice(0, num_samples)
-        translated = images.to_uint8(gan.translate(images.to_model_range(self.sources[chosen]).numpy()))
+        translated = sampling.translate(gan, self.sources[chosen])
         scores = compared(translated, self.targets[chosen])
         if self.known:
             features, probabilities = self.classifier.features_and_probabilities(garments_of(translated))
