@@ -100,10 +100,13 @@ def write(output, samples, labels, columns):
 
 def translate(gan):
     """Translates --input into --output (see the flags)."""
-    if FLAGS.direction != "AtoB":
-        raise UserError(f"--direction={FLAGS.direction}: a pix2pix run translates AtoB only (its pairs' one way)")
-    sources, names = sampling.read_inputs(FLAGS.input, gan.generator.input_shape[1:])
-    translated = sampling.translate(gan, sources)
+    if FLAGS.direction not in gan.directions:
+        raise UserError(
+            f"--direction={FLAGS.direction}: this run translates {' and '.join(gan.directions)} only "
+            "(pix2pix learns its pairs' one way)"
+        )
+    sources, names = sampling.read_inputs(FLAGS.input, gan.source_shape(FLAGS.direction))
+    translated = sampling.translate(gan, sources, FLAGS.direction)
     output = Path(FLAGS.output)
     if output.suffix == ".png":
         images.save_png(output, sampling.side_by_side((sources, translated), per_row=4))

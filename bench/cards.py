@@ -30,6 +30,9 @@ COLUMNS = (
     ("psnr", "PSNR (dB)", "{:.1f}"),
     ("ssim", "SSIM", "{:.3f}"),
     ("class_preservation", "class preservation", "{:.3f}"),
+    # CycleGAN: each test image translated and back, against itself
+    ("cycle_l1_a", "cycle L1 (A)", "{:.3f}"),
+    ("cycle_l1_b", "cycle L1 (B)", "{:.3f}"),
 )
 HEADLINE = ("fid", "precision", "recall", "label_accuracy", "code_accuracy")
 

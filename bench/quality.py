@@ -33,7 +33,7 @@ import cards  # noqa: E402  (bench/cards.py)
 from tfganzoo import models  # noqa: E402  (the registry)
 
 SCORES = ("fid", "kid", "precision", "recall", "label_accuracy", "code_accuracy")
-TRANSLATION_SCORES = ("l1", "psnr", "ssim", "class_preservation", "fid")
+TRANSLATION_SCORES = ("l1", "psnr", "ssim", "class_preservation", "fid", "cycle_l1_a", "cycle_l1_b")
 CURVES = (
     ("fid", "FID"),
     ("recall", "recall"),
@@ -42,6 +42,7 @@ CURVES = (
     ("l1", "L1"),
     ("ssim", "SSIM"),
     ("class_preservation", "class preservation"),
+    ("cycle_l1_a", "cycle L1 (A)"),
 )
 
 flags.DEFINE_list("models", list(models.NOISE_MODELS), "Models to train.")

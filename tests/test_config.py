@@ -179,7 +179,10 @@ def test_cgan_mismatch_temperature_needs_mismatched_labels_and_no_sign():
     "edit,message",
     [
         (lambda c: c.update(epochs="ten"), "config.json: epochs must be a positive integer, got 'ten'"),
-        (lambda c: c.update(model="vae"), "unknown model 'vae'; valid choices: acgan, cgan, dcgan, gan, infogan"),
+        (
+            lambda c: c.update(model="vae"),
+            "unknown model 'vae'; valid choices: acgan, cgan, cyclegan, dcgan, gan, infogan",
+        ),
         (lambda c: c.update(preset="paper"), "config.json: unknown preset 'paper'; valid choices: default, tutorial"),
         (lambda c: c.update(colour=True), r"config.json: unknown entries \['colour'\]"),
         (lambda c: c.pop("seed"), "config.json: .*missing 1 required .*'seed'"),
@@ -244,7 +247,7 @@ def test_the_tutorials_flag_spellings_set_their_options():
 
 def test_help_shows_each_presets_values_by_model():
     fields = config_lib.FIELDS
-    expected = "Presets: default: 64 (gan 32); tutorial: 64 (cgan 256, pix2pix 1)."
+    expected = "Presets: default: 64 (cyclegan 16, gan 32); tutorial: 64 (cgan 256, cyclegan 1, pix2pix 1)."
     assert options.flag_help(fields["batch_size"]).endswith(expected)
     assert options.flag_help(fields["dropout"]).startswith("cgan: ")  # an option of one model says so
     assert "gan, vanilla MLP GAN (Goodfellow et al. 2014)" in options.flag_help(fields["model"])
@@ -255,8 +258,8 @@ def test_the_flags_reference_in_docs_is_generated_from_the_declarations():
     reference = (ROOT / "docs" / "flags.md").read_text()
     assert reference == config_lib.flags_reference(), "regenerate: python -m tfganzoo.config > docs/flags.md"
     assert (
-        "| `--batch_size` (`--BATCH_SIZE`) | int | presets: default: 64 (gan 32); tutorial: 64 (cgan 256, pix2pix 1) |"
-        in reference
+        "| `--batch_size` (`--BATCH_SIZE`) | int | presets: default: 64 (cyclegan 16, gan 32); "
+        "tutorial: 64 (cgan 256, cyclegan 1, pix2pix 1) |" in reference
     )
 
 
@@ -310,6 +313,10 @@ def test_options_given_win_over_what_the_loss_brings():
 def test_every_loss_and_penalty_chosen_on_every_model_gives_a_valid_config(model):
     for loss in losses.LOSSES:
         for penalty in losses.PENALTIES:
+            if penalty != "none" and model == "cyclegan":  # two discriminators: a penalty takes one
+                with pytest.raises(UserError, match=f"penalty={penalty} .* cyclegan trains two"):
+                    make_config(model, loss=loss, penalty=penalty)
+                continue
             make_config(model, loss=loss, penalty=penalty)  # validated: no clip beside a penalty, for one
 
 

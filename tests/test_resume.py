@@ -378,7 +378,7 @@ BAD_RUNS = [  # (what is done to a copy of the reference run, script, extra flag
         edit_config("model", '"dcgann"'),
         "sample.py",
         [],
-        r"{run}/config.json: unknown model 'dcgann'; valid choices: acgan, cgan, dcgan, gan, infogan",
+        r"{run}/config.json: unknown model 'dcgann'; valid choices: acgan, cgan, cyclegan, dcgan, gan, infogan",
     ),
     (
         lambda run: shutil.rmtree(run / "checkpoints"),

@@ -23,14 +23,20 @@ def variables(network):
     return {v.path: np.array(v) for v in network.trainable_variables}
 
 
+def takes(model, penalty):
+    """Whether `model` takes `penalty`: CycleGAN's two discriminators take none (config refuses them)."""
+    return penalty == "none" or not models.get_model(model).GAN_CLASS.unpaired
+
+
 def pairwise_combinations():
     """(model, loss, penalty) triples in which every pair of model and loss, model and penalty, loss and penalty
-    appears: each model with each loss, the penalty turning with both indices (25 steps instead of all 100)."""
+    appears: each model with each loss, the penalty turning with both indices (35 steps instead of all 140)."""
     penalties = list(losses.PENALTIES)
     return [
-        (name, loss, penalties[(i + j) % len(penalties)])
+        (name, loss, penalty if takes(name, penalty) else "none")
         for i, name in enumerate(sorted(models.MODELS))
         for j, loss in enumerate(losses.LOSSES)
+        for penalty in [penalties[(i + j) % len(penalties)]]
     ]
 
 
@@ -41,7 +47,10 @@ def test_the_combinations_cover_every_pair():
         (0, 2, models.MODELS, losses.PENALTIES),
         (1, 2, losses.LOSSES, losses.PENALTIES),
     ):
-        assert {(t[a], t[b]) for t in triples} == {(x, y) for x in choices_a for y in choices_b}
+        pairs = {(x, y) for x in choices_a for y in choices_b}
+        if (a, b) == (0, 2):
+            pairs = {(model, penalty) for model, penalty in pairs if takes(model, penalty)}
+        assert {(t[a], t[b]) for t in triples} == pairs
 
 
 @pytest.mark.parametrize("name,loss,penalty", pairwise_combinations())

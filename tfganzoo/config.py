@@ -183,14 +183,43 @@ class Config:
         64,
         "Channels of the networks' outermost layers, doubled per halving up to 8 times it (the paper's ngf, ndf).",
         check=POSITIVE_INT,
-        models=("pix2pix",),
+        models=("pix2pix", "cyclegan"),
         reads="network",
     )
     patch_layers: int = option(
         3,
         "Stride-2 layers of the PatchGAN discriminator: 3 judges 70x70 patches (the paper's), 2 34x34, 1 16x16.",
         check=POSITIVE_INT,
-        models=("pix2pix",),
+        models=("pix2pix", "cyclegan"),
+        reads="network",
+    )
+    cycle_weight: float = option(
+        10.0,
+        "Lambda, the weight of the cycle-consistency L1 terms |F(G(a)) - a| and |G(F(b)) - b|.",
+        check=NON_NEGATIVE,
+        models=("cyclegan",),
+        reads="gan",
+    )
+    identity_weight: float = option(
+        0.0,
+        "Weight of the identity L1 terms |G(b) - b| and |F(a) - a| (the paper's 0.5 x lambda = 5); "
+        "needs domains with the same channels.",
+        check=NON_NEGATIVE,
+        models=("cyclegan",),
+        reads="gan",
+    )
+    pool_size: int = option(
+        50,
+        "Earlier translations each discriminator's pool keeps and shows it half of the time (the paper's 50); 0: none.",
+        check=COUNT,
+        models=("cyclegan",),
+        reads="gan",
+    )
+    resnet_blocks: int | None = option(
+        None,
+        "Residual blocks of the ResNet generators (default: the paper's, 9 at 256 px and above, 6 below).",
+        check=POSITIVE_INT,
+        models=("cyclegan",),
         reads="network",
     )
     # ----- where the run goes, and its bookkeeping -----
@@ -399,6 +428,11 @@ def _check_relations(config):
     if config.clip is not None and config.penalty != "none":
         raise UserError(
             f"clip={config.clip} and penalty={config.penalty} both constrain the discriminator's gradients; choose one"
+        )
+    if config.penalty != "none" and models.get_model(config.model).GAN_CLASS.unpaired:
+        raise UserError(
+            f"penalty={config.penalty} takes the gradient of one discriminator, and {config.model} trains two "
+            "(one per domain); use --penalty=none"
         )
     if config.mismatch_temperature and not config.mismatched_labels:
         raise UserError(

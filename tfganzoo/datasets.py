@@ -47,10 +47,11 @@ class DatasetSpec:
     default_size: int | None = None  # side the images are resized to when --image_size is not given
     pairs: Callable | None = None  # (images, labels) -> (sources, targets): known-answer pairs (tfganzoo.pairs)
     user_pairs: bool = False  # a user's pairs read from --data_path (tfganzoo.pairs.read_paired)
+    unpaired: bool = False  # a user's two unpaired domains read from --data_path (tfganzoo.pairs.read_unpaired)
 
     @property
     def has_test_split(self):
-        return self.tfds_name is not None or self.user_pairs  # an image folder is one split
+        return self.tfds_name is not None or self.user_pairs or self.unpaired  # an image folder is one split
 
 
 DATASETS = {
@@ -66,6 +67,7 @@ DATASETS = {
         for name, transform in pairs_lib.KNOWN.items()
     },
     "paired": DatasetSpec(None, ("pair",), user_pairs=True),
+    "unpaired": DatasetSpec(None, ("domain",), unpaired=True),
 }
 SPLITS = {"train": "train", "test": "t10k"}  # split name -> IDX file prefix
 
@@ -82,6 +84,7 @@ class ImageData:
     labels: np.ndarray | None = None  # int64 [N]
     stream: Callable | None = None  # seed -> tf.data.Dataset of one shuffled pass of (uint8 image, label)
     sources: np.ndarray | None = None  # paired data: uint8 [N, H, W, C'], the input each of `images` translates
+    unpaired: bool = False  # `sources` (domain A) and `images` (domain B) are not pairs, and may differ in number
 
     @property
     def source_shape(self):
@@ -116,19 +119,8 @@ def load(name, split="train", data_path=None, data_dir=None, image_size=None):
         if split != "train":
             raise UserError(f"an image folder has only a train split, not {split!r}")
         return read_folder(Path(data_path), size)
-    if spec.user_pairs:
-        if data_path is None:
-            raise UserError(f"--dataset={name} needs --data_path=DIR (DIR/train/ and DIR/test/ of A|B pairs)")
-        sources, targets = pairs_lib.read_paired(data_path, split, image_size)
-        return ImageData(
-            spec.class_names,
-            str(data_path),
-            targets.shape[1:],
-            len(targets),
-            targets,
-            np.zeros(len(targets), np.int64),
-            sources=sources,
-        )
+    if spec.user_pairs or spec.unpaired:
+        return _read_domains(name, spec, split, data_path, image_size)
     if spec.stream and data_path is None:
         return _stream_tfds(name, spec, split, data_dir, size)
     if data_path is not None:
@@ -149,6 +141,42 @@ def load(name, split="train", data_path=None, data_dir=None, image_size=None):
         raise UserError(f"{name} is built from 28x28 grey garments; {source} has {data.image_shape} images")
     sources, targets = spec.pairs(data.images, data.labels)
     return dataclasses.replace(data, images=targets, image_shape=targets.shape[1:], sources=sources)
+
+
+def _read_domains(name, spec, split, data_path, image_size):
+    """A user's two domains from --data_path: pairs (pix2pix's layout) or unpaired sets (CycleGAN's)."""
+    if data_path is None:
+        layout = "DIR/train/ and DIR/test/ of A|B pairs" if spec.user_pairs else "DIR/trainA/, trainB/, testA/, testB/"
+        raise UserError(f"--dataset={name} needs --data_path=DIR ({layout})")
+    read = pairs_lib.read_paired if spec.user_pairs else pairs_lib.read_unpaired
+    sources, targets = read(data_path, split, image_size)
+    return ImageData(
+        spec.class_names,
+        str(data_path),
+        targets.shape[1:],
+        max(len(targets), len(sources)),
+        targets,
+        np.zeros(len(targets), np.int64),
+        sources=sources,
+        unpaired=spec.unpaired,
+    )
+
+
+def unpaired_halves(data):
+    """Paired data with the pairing removed, for a model that learns from unpaired domains (CycleGAN): the
+    sources of the first half of the examples and the targets of the second, so that no target's own source
+    is among the sources (the pairs' classes stay in the targets' labels)."""
+    if data.sources is None or data.unpaired:
+        return data
+    half = len(data) // 2
+    return dataclasses.replace(
+        data,
+        sources=data.sources[:half],
+        images=data.images[half : 2 * half],
+        labels=data.labels[half : 2 * half],
+        num_examples=half,
+        unpaired=True,
+    )
 
 
 def _validated(name, spec, images, labels, source):
@@ -357,6 +385,32 @@ def square_resize(image, side, crop=None):
     return images_lib.resize_uint8(image, (side, side))
 
 
+def shuffled_rows(array, batch_size, steps_per_epoch, seed, stream=0):
+    """b -> (rows, indices): batch b of `array` [N, ...] in a stateless shuffle, a function of (seed, b) alone.
+
+    Position p = b * batch_size + i is offset p mod P in pass p // P of the rows, a pass being one epoch's
+    P = steps_per_epoch * batch_size positions where they fit in N (the remainder dropped), else all N rows
+    (a smaller domain cycles); each pass is a permutation keyed by (seed, pass), or (seed, -1 - pass) for
+    stream 1, so that two streams of one seed are shuffled apart.
+    """
+    rows, size, seed = tf.constant(array), len(array), tf.constant(seed, tf.int64)
+    period = steps_per_epoch * batch_size if steps_per_epoch * batch_size <= size else size
+
+    def draw(b):
+        positions = b * batch_size + tf.range(batch_size, dtype=tf.int64)
+        first_pass, offsets = positions[0] // period, positions % period  # a batch spans at most two passes
+
+        def shuffle(one_pass):
+            return tf.random.experimental.index_shuffle(
+                offsets, tf.stack([seed, one_pass if stream == 0 else -1 - one_pass]), max_index=size - 1
+            )
+
+        indices = tf.where(positions // period == first_pass, shuffle(first_pass), shuffle(first_pass + 1))
+        return tf.gather(rows, indices), indices
+
+    return draw
+
+
 def train_pipeline(data, batch_size, seed, start=0):
     """An endless, shuffled, batched and prefetched tf.data pipeline of (images in [-1, 1], labels), or for
     paired data of (targets, sources), both in [-1, 1], from its `start`-th batch on (to resume a run where
@@ -376,17 +430,17 @@ def train_pipeline(data, batch_size, seed, start=0):
         raise UserError(f"--batch_size={batch_size} is larger than the dataset ({len(data)} examples)")
     paired = data.sources is not None
     if data.images is not None:
-        # Paired data: the input each target translates takes the labels' place.
-        images, labels = tf.constant(data.images), tf.constant(data.sources if paired else data.labels)
-        size, steps_per_epoch = len(data), len(data) // batch_size
+        # Paired data: the input each target translates takes the labels' place. Unpaired domains are each
+        # shuffled on their own (seeded apart), each epoch of `len(data)` examples cycling through the smaller.
+        second = data.sources if paired else data.labels
+        steps_per_epoch = len(data) // batch_size
+        first_draw = shuffled_rows(data.images, batch_size, steps_per_epoch, seed)
+        second_draw = shuffled_rows(second, batch_size, steps_per_epoch, seed, 1) if data.unpaired else None
+        second = tf.constant(second)
 
         def batch(b):
-            epoch, k = b // steps_per_epoch, b % steps_per_epoch
-            positions = k * batch_size + tf.range(batch_size, dtype=tf.int64)
-            indices = tf.random.experimental.index_shuffle(
-                positions, tf.stack([tf.constant(seed, tf.int64), epoch]), max_index=size - 1
-            )
-            return tf.gather(images, indices), tf.gather(labels, indices)
+            images, indices = first_draw(b)
+            return images, tf.gather(second, indices) if second_draw is None else second_draw(b)[0]
 
         ds = tf.data.Dataset.range(start, 2**62).map(batch, num_parallel_calls=tf.data.AUTOTUNE)
     else:

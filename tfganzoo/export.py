@@ -5,9 +5,11 @@
 
 The signature's inputs are the generator's latents (`noise` float32 [N, noise_dim]; for infogan also
 `categorical` int32 [N] and `continuous` float32 [N, num_continuous]) and, for conditional models,
-`label` int32 [N]; a translation model (pix2pix) takes `source` float32 [N, H, W, C] in [-1, 1] alone:
+`label` int32 [N]; a translation model takes `source` float32 [N, H, W, C] in [-1, 1] alone, and CycleGAN's
+other direction has its own signature, "BtoA":
 
-    translated = model.signatures["serving_default"](source=...)["images"]
+    translated = model.signatures["serving_default"](source=...)["images"]   # A -> B
+    back = model.signatures["BtoA"](source=...)["images"]                      # cyclegan: B -> A
 """
 
 from pathlib import Path
@@ -18,14 +20,14 @@ from tfganzoo.errors import UserError
 from tfganzoo.files import atomic_path
 
 
-def serving_specs(gan):
+def serving_specs(gan, direction="AtoB"):
     specs = {
         name: tf.TensorSpec((None, *shape), dtype, name=name) for name, (shape, dtype) in gan.latent_spec().items()
     }
     if gan.conditional:
         specs["label"] = tf.TensorSpec((None,), tf.int32, name="label")
     if gan.translates:
-        specs["source"] = tf.TensorSpec((None, *gan.generator.input_shape[1:]), tf.float32, name="source")
+        specs["source"] = tf.TensorSpec((None, *gan.source_shape(direction)), tf.float32, name="source")
     return specs
 
 
@@ -37,12 +39,28 @@ def export_generator(gan, directory):
     module = tf.Module()
     module.generator = gan.sampler  # tracks the weights the signature reads
 
+    if gan.translates:  # its first direction the default, the others by name
+        signatures = {"serving_default" if i == 0 else d: translation(gan, d) for i, d in enumerate(gan.directions)}
+    else:
+        signatures = {"serving_default": generation(gan)}
+    with atomic_path(directory) as tmp:
+        tf.saved_model.save(module, str(tmp), signatures=signatures)
+
+
+def generation(gan):
     @tf.function(input_signature=[serving_specs(gan)])
     def serve(inputs):
         inputs = dict(inputs)
-        condition = inputs.pop("source") if gan.translates else inputs.pop("label", None)
-        return {"images": gan.generate(inputs, condition, training=False)}
+        return {"images": gan.generate(inputs, inputs.pop("label", None), training=False)}
 
-    module.serve = serve
-    with atomic_path(directory) as tmp:
-        tf.saved_model.save(module, str(tmp), signatures={"serving_default": serve.get_concrete_function()})
+    return serve.get_concrete_function()
+
+
+def translation(gan, direction):
+    network = gan.translator(direction)
+
+    @tf.function(input_signature=[serving_specs(gan, direction)])
+    def serve(inputs):
+        return {"images": tf.cast(network(inputs["source"], training=False), tf.float32)}
+
+    return serve.get_concrete_function()

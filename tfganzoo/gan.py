@@ -17,6 +17,15 @@ def _as_tensors(structure):
     return keras.tree.map_structure(lambda x: x if x is None else ops.convert_to_tensor(x), structure)
 
 
+def _cast(structure, dtype):
+    return keras.tree.map_structure(lambda x: ops.cast(x, dtype), structure)
+
+
+def _rows(structure, part):
+    """The rows `part` (a slice) of every tensor of a structure (None stays None)."""
+    return keras.tree.map_structure(lambda x: None if x is None else x[part], structure)
+
+
 class GAN(keras.Model):
     """A generator and a discriminator trained adversarially by `fit`.
 
@@ -31,12 +40,16 @@ class GAN(keras.Model):
       mismatched_logits(real_images, labels) -> None, or D's logits for more negatives (real images, wrong labels)
       target_loss(fake_images, real_images) -> scalar added to the G objective, tying each generated image to
                                                the real image of its pair (pix2pix's L1; 0 without pairs)
-    (the AC-GAN class term and the InfoGAN mutual-information term go in the extra losses), and, outside the
+      step_batch(real_images, labels)       -> the (real_images, labels) the step trains on, of the data's
+      discriminator_fakes(fake_images)      -> the generated images D learns from this update (CycleGAN's pool)
+    (the AC-GAN class term and the InfoGAN mutual-information term go in the extra losses; images and labels
+    may be structures of tensors, as CycleGAN's two domains are), and, outside the
     step, latent_spec() and fixed_latent(num, seed), which describe and draw the same latents for sampling
     and export. Code outside this module asks what a variant can do through its capabilities, never its
     class: `conditional` (generation takes class labels), `latent_codes` (with num_categorical and
-    num_continuous) and `translates` (the data's "labels" are the source images each real image translates,
-    tfganzoo.translation). A variant logs more quantities by naming them in `extra_log_names`.
+    num_continuous), `translates` (the data's "labels" are the source images each real image translates,
+    tfganzoo.translation) and `unpaired` (it learns from two unpaired domains). A variant logs more
+    quantities by naming them in `extra_log_names`.
 
     Args:
       generator: maps generator_inputs(...) to images in [-1, 1], shape [batch, H, W, C].
@@ -63,6 +76,7 @@ class GAN(keras.Model):
     num_categorical = 0  # values of the categorical code, where there is one
     num_continuous = 0  # continuous codes
     translates = False  # whether it translates source images (the data's second element) instead of noise
+    unpaired = False  # whether it learns translation from unpaired domains (the data's pairs, if any, unused)
     extra_log_names = ()  # quantities a variant logs beyond LOG_NAMES (its hooks update their trackers)
 
     def __init__(
@@ -153,6 +167,12 @@ class GAN(keras.Model):
     def target_loss(self, fake_images, real_images):
         return 0.0
 
+    def step_batch(self, real_images, labels):
+        return real_images, labels
+
+    def discriminator_fakes(self, fake_images):
+        return fake_images
+
     # ----- shared machinery -----
     @property
     def sampler(self):
@@ -165,7 +185,7 @@ class GAN(keras.Model):
         network = self.generator if training else self.sampler
         # Out in full precision (keras.config.floatx(): float32 unless a program sets it) whatever the compute
         # precision, so images and losses never come out in 16 bits.
-        return ops.cast(network(self.generator_inputs(latent, labels), training=training), keras.config.floatx())
+        return _cast(network(self.generator_inputs(latent, labels), training=training), keras.config.floatx())
 
     def discriminate(self, images, labels, training=False):
         images, labels = _as_tensors((images, labels))
@@ -178,14 +198,14 @@ class GAN(keras.Model):
         return self.generate(latent, labels, training=training)
 
     def train_step(self, data):
-        real_images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
-        batch_size = ops.shape(real_images)[0] // self.d_steps
+        real_images, labels = self.step_batch(*keras.utils.unpack_x_y_sample_weight(data)[:2])
+        batch_size = ops.shape(keras.tree.flatten(real_images)[0])[0] // self.d_steps
         for k in range(self.d_steps):  # unrolled: d_steps is small and fixed
             part = slice(k * batch_size, (k + 1) * batch_size)
-            batch_labels = None if labels is None else labels[part]
-            for name, value in self._discriminator_update(real_images[part], batch_labels, batch_size).items():
+            batch_labels = _rows(labels, part)
+            for name, value in self._discriminator_update(_rows(real_images, part), batch_labels, batch_size).items():
                 self.trackers[name].update_state(value)
-        last_real = real_images[(self.d_steps - 1) * batch_size :]  # the real images of batch_labels
+        last_real = _rows(real_images, slice((self.d_steps - 1) * batch_size, None))  # those of batch_labels
         self.trackers["Gen_loss"].update_state(self._generator_update(last_real, batch_labels, batch_size))
         logs = {name: tracker.result() for name, tracker in self.trackers.items()}
         if isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
@@ -219,8 +239,8 @@ class GAN(keras.Model):
         """One D step. Returns its loss, penalty, and its mean output (LossPair.output) on real and fake."""
         latent = self._replica_latent(batch_size)
         # Made outside the tape: this step sends no gradient into the generator.
-        fake_images = self.generate(latent, labels, training=True)
-        real_images = ops.cast(real_images, fake_images.dtype)
+        fake_images = self.discriminator_fakes(self.generate(latent, labels, training=True))
+        real_images = _cast(real_images, keras.config.floatx())
         with tf.GradientTape() as tape:
             with tf.GradientTape(watch_accessed_variables=False) as at_real:  # for a penalty on the real images
                 at_real.watch(real_images)
@@ -277,7 +297,7 @@ class GAN(keras.Model):
             fake_out = self.discriminate(fake_images, labels, training=True)
             g_loss = self.loss_pair.generator(fake_out["logits"])
             g_loss += self.generator_extra_loss(fake_out, latent, labels)
-            g_loss += self.target_loss(fake_images, ops.cast(real_images, fake_images.dtype))
+            g_loss += self.target_loss(fake_images, _cast(real_images, keras.config.floatx()))
             scaled_loss = self._for_gradients(self.g_optimizer, g_loss)
         variables = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, variables), variables, strict=True))

@@ -95,3 +95,38 @@ class BatchFreeNormalization(layers.LayerNormalization):
 
     def call(self, inputs, training=None, mask=None):
         return super().call(inputs)
+
+
+@keras.saving.register_keras_serializable(package="tfganzoo")
+class ReflectionPadding2D(layers.Layer):
+    """Pads height and width by `padding` pixels on each side, mirroring the image at its border (PyTorch's
+    nn.ReflectionPad2d, which the CycleGAN generator uses before its convolutions; Keras ships only zeros)."""
+
+    def __init__(self, padding=1, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = padding
+
+    def call(self, inputs):
+        p = self.padding
+        return ops.pad(inputs, ((0, 0), (p, p), (p, p), (0, 0)), mode="reflect")
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        grow = lambda side: None if side is None else side + 2 * self.padding  # noqa: E731
+        return (batch, grow(height), grow(width), channels)
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding}
+
+
+def instance_normalization(**kwargs):
+    """Instance normalization without affine parameters, as the CycleGAN reference's InstanceNorm2d: each
+    example's channels normalised over height and width."""
+    return layers.GroupNormalization(groups=-1, center=False, scale=False, epsilon=1e-5, **kwargs)
+
+
+def normal_initializer(mean=0.0, stddev=0.02):
+    """A new N(mean, stddev) initializer for one layer, as the papers' code draws its weights. One instance
+    shared by several layers would fix its seed when it is made (before keras.utils.set_random_seed, at
+    import) and give every layer of one shape the same weights."""
+    return keras.initializers.RandomNormal(mean, stddev)

@@ -1,4 +1,5 @@
-"""Paired images for translation (pix2pix): known-answer pairs built from Fashion-MNIST, and a user's pairs.
+"""Images of two domains for translation (pix2pix, CycleGAN): known-answer pairs built from Fashion-MNIST,
+and a user's pairs or unpaired domains.
 
 Known-answer pairs (issue 31) give every test image its true translation, so a translation can be scored
 against it. Each is a fixed transform of Fashion-MNIST's garments, padded from 28 to 32 pixels with black
@@ -12,6 +13,9 @@ A user's pairs (`--dataset=paired --data_path=DIR`): pix2pix's layout, DIR/train
 files that each hold the input and its target side by side (A|B, as the facades are), or DIR/train/A/ and
 DIR/train/B/ (and test/) with the same file names on both sides. Every image is resized to --image_size
 (default: the files' own size). A pair is (source A, target B); its label is 0 (there are no classes).
+
+A user's unpaired domains (`--dataset=unpaired --data_path=DIR`, CycleGAN's layout): DIR/trainA/, trainB/,
+testA/ and testB/, any number of images in each, resized alike.
 """
 
 from pathlib import Path
@@ -101,6 +105,30 @@ def read_paired(directory, split, size=None):
     shape = size and (size, size)
     pairs = [[resized(half, shape) for half in _split_side_by_side(path, decode(path))] for path in files]
     return _stacked([a for a, _ in pairs], files), _stacked([b for _, b in pairs], files)
+
+
+def read_unpaired(directory, split, size=None):
+    """(images of A, images of B), uint8 [N_A, S, S, C] and [N_B, S, S, C'], of split "train" or "test" of a
+    CycleGAN-style directory (DIR/trainA/, trainB/, testA/, testB/), each in sorted file-name order. A
+    UserError names the first folder or file that does not fit."""
+    directory, shape = Path(directory), size and (size, size)
+    domains = []
+    for side in ("A", "B"):
+        folder = directory / f"{split}{side}"
+        if not folder.is_dir():
+            raise UserError(
+                f"--data_path={directory}: missing {split}{side}/ (expected trainA/, trainB/, testA/, testB/)"
+            )
+        files = images_lib.image_files(folder)
+        if not files:
+            raise UserError(f"{folder} holds no {'/'.join(images_lib.IMAGE_SUFFIXES)} images")
+        domains.append(_stacked([decode(path, shape) for path in files], files))
+    if domains[0].shape[1:3] != domains[1].shape[1:3]:
+        raise UserError(
+            f"{directory}: {split}A/ holds {'x'.join(map(str, domains[0].shape[1:3]))} images and {split}B/ "
+            f"{'x'.join(map(str, domains[1].shape[1:3]))}; give --image_size to resize them all"
+        )
+    return tuple(domains)
 
 
 def _read_two_folders(split_dir, size):

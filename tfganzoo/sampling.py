@@ -115,15 +115,18 @@ def read_inputs(path, source_shape):
     return np.stack(decoded), [file.name for file in files]
 
 
-def translate(gan, sources):
+def translate(gan, sources, direction="AtoB"):
     """uint8 translations [N, H, W, C_B] of uint8 sources [N, H, W, C_A] by a translation model's sampler."""
-    return images.to_uint8(gan.translate(np.asarray(images.to_model_range(sources))))
+    return images.to_uint8(gan.translate(np.asarray(images.to_model_range(sources)), direction=direction))
 
 
-def translation_grid(gan, sources, targets, per_row=4):
+def translation_grid(gan, sources, targets=None, per_row=4):
     """A uint8 grid of triplets source | translation | target of uint8 pairs [N, H, W, C], `per_row` triplets a
-    row (grey images shown in colour beside colour ones)."""
-    return side_by_side((sources, translate(gan, sources), targets), per_row)
+    row (grey images shown in colour beside colour ones). Without targets (unpaired test images), the third
+    is the translation translated back (source | G(source) | F(G(source)))."""
+    translated = translate(gan, sources)
+    third = translate(gan, translated, "BtoA") if targets is None else targets
+    return side_by_side((sources, translated, third), per_row)
 
 
 def side_by_side(sets, per_row):

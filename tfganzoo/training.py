@@ -20,6 +20,8 @@ from tfganzoo.errors import UserError
 def prepare(config):
     """Loads the data and returns (config with image_shape/num_classes filled, ImageData)."""
     data = datasets.load(config.dataset, "train", config.data_path, config.data_dir, config.image_size)
+    if models.get_model(config.model).GAN_CLASS.unpaired:
+        data = datasets.unpaired_halves(data)  # known-answer pairs, pairing removed (a no-op for unpaired sets)
     return with_data(config, data), data
 
 
@@ -27,9 +29,10 @@ GRID_PAIRS = 16  # test pairs translated in the grid after every epoch
 
 
 def first_test_pairs(config, num):
-    """(sources, targets) of the first `num` test pairs of a translation dataset (uint8)."""
+    """(sources, targets) of the first `num` test pairs of a translation dataset (uint8); targets None where
+    the test images are unpaired."""
     test = datasets.load(config.dataset, "test", config.data_path, config.data_dir, config.image_size)
-    return test.sources[:num], test.images[:num]
+    return test.sources[:num], None if test.unpaired else test.images[:num]
 
 
 def with_data(config, data):

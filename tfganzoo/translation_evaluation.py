@@ -7,7 +7,9 @@ classifier of Fashion-MNIST also scores them: `class_preservation`, the share of
 source garment's class, and `fid` between the translations and the real targets in its features (colour
 targets through tf.image.rgb_to_grayscale, and the 28 x 28 centre the classifier was trained on). The
 classifier's accuracy on the real targets through the same path is the yardstick, reported with its
-identity.
+identity. A model that translates both ways (CycleGAN) is also scored on its cycles: `cycle_l1_a`, the mean
+absolute error of F(G(a)) to the test sources a, and `cycle_l1_b`, of G(F(b)) to the test targets b. Unpaired
+test images (a user's testA/ and testB/) have no true targets: they get the cycle scores alone.
 """
 
 import numpy as np
@@ -20,14 +22,19 @@ from tfganzoo.errors import UserError
 
 class TranslationEvaluator:
     """The test pairs (the first `max_real`), and for known-answer pairs the classifier and the real targets'
-    features; called on a Pix2Pix model, it returns a dict of scores."""
+    features; called on a translation model, it returns a dict of scores."""
 
     def __init__(self, config, cache_dir=None, max_real=10_000):
         test = datasets.load(config.dataset, "test", config.data_path, config.data_dir, config.image_size)
         self.sources, self.targets = test.sources[:max_real], test.images[:max_real]
         self.labels = test.labels[:max_real]
+        self.paired = not test.unpaired
         self.known = datasets.get_dataset(config.dataset).pairs is not None
         self._identity = {"reference": f"the test split's true translations, {len(self.targets)} pairs"}
+        if not self.paired:
+            self._identity = {
+                "reference": f"the test split's {len(self.sources)} + {len(self.targets)} images, translated back"
+            }
         if not self.known:
             return
         garments = datasets.load("fashion_mnist", "test", config.data_path, config.data_dir)
@@ -54,7 +61,11 @@ class TranslationEvaluator:
     def evaluate(self, gan, num_samples=None, seed=0, by_class=False):
         chosen = slice(0, num_samples)
         translated = sampling.translate(gan, self.sources[chosen])
-        scores = compared(translated, self.targets[chosen])
+        scores = compared(translated, self.targets[chosen]) if self.paired else {}
+        if gan.unpaired:
+            back = sampling.translate(gan, self.targets[chosen], "BtoA")
+            scores["cycle_l1_a"] = mean_l1(sampling.translate(gan, translated, "BtoA"), self.sources[chosen])
+            scores["cycle_l1_b"] = mean_l1(sampling.translate(gan, back, "AtoB"), self.targets[chosen])
         if self.known:
             features, probabilities = self.classifier.features_and_probabilities(garments_of(translated))
             scores["class_preservation"] = metrics.label_accuracy(probabilities, self.labels[chosen])
@@ -66,10 +77,15 @@ def compared(translated, targets):
     """{"l1", "psnr", "ssim"}: means over the pairs of uint8 images [N, H, W, C]."""
     fake, real = tf.constant(translated, tf.float32), tf.constant(targets, tf.float32)
     return {
-        "l1": float(np.mean(np.abs(translated.astype(np.float32) - targets.astype(np.float32))) / 255.0),
+        "l1": mean_l1(translated, targets),
         "psnr": float(tf.reduce_mean(tf.image.psnr(fake, real, max_val=255.0))),
         "ssim": float(tf.reduce_mean(tf.image.ssim(fake, real, max_val=255.0))),
     }
+
+
+def mean_l1(images, targets):
+    """The mean absolute error of uint8 images [N, H, W, C] to targets, pixels scaled to [0, 1]."""
+    return float(np.mean(np.abs(images.astype(np.float32) - targets.astype(np.float32))) / 255.0)
 
 
 def garments_of(translated):

@@ -14,9 +14,10 @@ import keras
 import tensorflow as tf
 from keras import layers
 
+from tfganzoo import datasets
 from tfganzoo.errors import UserError, unknown_choice
 from tfganzoo.layers import BatchFreeNormalization, Maxout
-from tfganzoo.models import acgan, cgan, dcgan, infogan, mlp, pix2pix
+from tfganzoo.models import acgan, cgan, cyclegan, dcgan, infogan, mlp, pix2pix
 
 MODELS = {
     "gan": mlp,
@@ -25,6 +26,7 @@ MODELS = {
     "infogan": infogan,
     "acgan": acgan,
     "pix2pix": pix2pix,
+    "cyclegan": cyclegan,
 }
 
 
@@ -61,6 +63,7 @@ def build_gan(config):
     """The GAN described by a resolved `Config` (its image_shape and num_classes filled from the data)."""
     module = get_model(config.model)
     check_data(config.model, module.GAN_CLASS, config.dataset, config.source_shape is not None)
+    check_identity(config)
     if module.GAN_CLASS.conditional and config.num_classes < 2:
         raise UserError(
             f"{config.model} generates by class, but {config.dataset} has {config.num_classes} class; "
@@ -87,14 +90,29 @@ def build_gan(config):
 def check_data(model, gan_class, dataset, paired):
     """A UserError unless translation models get paired data and the others images to generate."""
     if gan_class.translates and not paired:
+        needs = "two domains" if gan_class.unpaired else "pairs"
+        layout = "unpaired" if gan_class.unpaired else "paired"
         raise UserError(
-            f"{model} translates images and needs pairs: --dataset=edges2fashion, grey2colour, or paired with "
-            f"--data_path; {dataset} holds single images"
+            f"{model} translates images and needs {needs}: --dataset=edges2fashion, grey2colour, or {layout} "
+            f"with --data_path; {dataset} holds single images"
         )
     if paired and not gan_class.translates:
         raise UserError(
             f"{dataset} holds image pairs for translation, which {model} does not do; use "
             f"{having('translates')}, or a dataset of single images"
+        )
+    if datasets.get_dataset(dataset).unpaired and not gan_class.unpaired:
+        raise UserError(
+            f"{dataset} holds two unpaired domains, and {model} learns from pairs; use {having('unpaired')}"
+        )
+
+
+def check_identity(config):
+    """A UserError where the identity terms (G(b) ~ b) are asked of domains whose channels differ."""
+    if getattr(config, "identity_weight", 0) and config.source_shape[-1] != config.image_shape[-1]:
+        raise UserError(
+            f"identity_weight={config.identity_weight} compares G(b) with b, but {config.dataset}'s domains have "
+            f"{config.source_shape[-1]} and {config.image_shape[-1]} channels; use --identity_weight=0"
         )
 
 

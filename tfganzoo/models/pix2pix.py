@@ -69,15 +69,24 @@ def build_generator(config):
 
 def build_discriminator(config):
     """[source, image] side by side [B, H, W, C_A + C_B] -> logits [B, h, w, 1], one per patch (PatchGAN)."""
-    channels, width = config.source_shape[-1] + config.image_shape[-1], config.width
+    channels = config.source_shape[-1] + config.image_shape[-1]
     pair = keras.Input(tuple(config.image_shape[:2]) + (channels,), name="pair")
-    x = layers.LeakyReLU(negative_slope=0.2)(layers.Conv2D(width, 4, strides=2, padding="same")(pair))
-    for layer in range(1, config.patch_layers + 1):
-        filters = min(width << layer, 8 * width)
-        if layer < config.patch_layers:
-            x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=False)(x)
-        else:  # stride 1 with a 1-pixel border, as PyTorch's padding=1 (Keras's "same" pads 1 and 2)
-            x = layers.Conv2D(filters, 4, use_bias=False)(layers.ZeroPadding2D(1)(x))
-        x = layers.LeakyReLU(negative_slope=0.2)(layers.BatchNormalization()(x))
-    logits = layers.Conv2D(1, 4, dtype="float32")(layers.ZeroPadding2D(1)(x))
+    logits = patch_logits(pair, config.width, config.patch_layers, layers.BatchNormalization)
     return keras.Model(pair, logits, name="pix2pix_discriminator")
+
+
+def patch_logits(image, width, patch_layers, normalization, use_bias=False, initializer=lambda: "glorot_uniform"):
+    """The PatchGAN's logits [B, h, w, 1] of an image tensor [B, H, W, C]: a 4x4 convolution of stride 2,
+    `patch_layers` more normalised by `normalization()` (the last of stride 1; `use_bias` for theirs, as the
+    reference's, which drops the bias before batch norm and keeps it before instance norm), and a last one
+    of stride 1 to one logit per patch. `initializer()` gives each convolution its kernel initializer."""
+    conv = lambda filters, **kw: layers.Conv2D(filters, 4, kernel_initializer=initializer(), **kw)  # noqa: E731
+    x = layers.LeakyReLU(negative_slope=0.2)(conv(width, strides=2, padding="same")(image))
+    for layer in range(1, patch_layers + 1):
+        filters = min(width << layer, 8 * width)
+        if layer < patch_layers:
+            x = conv(filters, strides=2, padding="same", use_bias=use_bias)(x)
+        else:  # stride 1 with a 1-pixel border, as PyTorch's padding=1 (Keras's "same" pads 1 and 2)
+            x = conv(filters, use_bias=use_bias)(layers.ZeroPadding2D(1)(x))
+        x = layers.LeakyReLU(negative_slope=0.2)(normalization()(x))
+    return conv(1, dtype="float32")(layers.ZeroPadding2D(1)(x))
