@@ -1,5 +1,6 @@
 """Network shapes, output ranges and the architectures the users asked for."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -140,7 +141,9 @@ def test_maxout_takes_the_max_over_each_units_pieces():
 
 
 def test_unknown_model_names_the_valid_choices():
-    with pytest.raises(UserError, match=r"unknown model 'dcgann'; valid choices: acgan, cgan, dcgan, gan, infogan"):
+    with pytest.raises(
+        UserError, match=r"unknown model 'dcgann'; valid choices: acgan, cgan, cyclegan, dcgan, gan, infogan"
+    ):
         models.get_model("dcgann")
 
 
@@ -206,3 +209,17 @@ def test_infogan_uniform_noise_stays_in_minus_one_to_one():
         assert noise.min() >= -1 and noise.max() <= 1
         assert np.mean(np.abs(noise)) == pytest.approx(0.5, abs=0.02)  # E|U(-1, 1)| = 1/2 (N(0, 1): 0.80)
     np.testing.assert_array_equal(fixed, gan.fixed_latent(4000, seed=3)["noise"])
+
+
+@pytest.mark.parametrize("name,options", [("infogan", {"infogan_body": "paper"}), ("cyclegan", {"resnet_blocks": 2})])
+def test_layers_drawn_from_the_papers_normal_start_apart_and_as_the_seed_says(name, options):
+    def kernels():
+        keras.utils.set_random_seed(1)
+        gan = models.build_gan(with_data_shape(make_config(name, **options)))
+        networks = gan.generator.trainable_variables + gan.discriminator.trainable_variables
+        return [np.array(v) for v in networks if v.path.endswith("kernel")]
+
+    first, again = kernels(), kernels()
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+    same_shape = [(a, b) for i, a in enumerate(first) for b in first[i + 1 :] if a.shape == b.shape]
+    assert same_shape and not any(np.array_equal(a, b) for a, b in same_shape)

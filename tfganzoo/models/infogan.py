@@ -4,7 +4,7 @@ import keras
 from keras import layers
 
 from tfganzoo.gan import InfoGAN
-from tfganzoo.layers import adversarial_head
+from tfganzoo.layers import adversarial_head, normal_initializer
 from tfganzoo.models.dcgan import discriminator_body, generator_body
 
 DESCRIPTION = "information-maximising GAN (Chen et al. 2016)"
@@ -19,13 +19,10 @@ XLA_ON_CPU = False  # its step measured slower with XLA on a CPU (bench/throughp
 # The authors' MNIST networks (openai/InfoGAN: regularized_gan.py, custom_ops.py): weights drawn from
 # N(0, 0.02), biases 0, batch norm with gamma from N(1, 0.02), a moving average of decay 0.9 and epsilon 1e-5,
 # LeakyReLU of slope 0.01 (their leaky_rectify's default).
-PAPER_INIT = keras.initializers.RandomNormal(stddev=0.02)
 
 
 def _paper_bn(x):
-    return layers.BatchNormalization(
-        momentum=0.9, epsilon=1e-5, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02)
-    )(x)
+    return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, gamma_initializer=normal_initializer(1.0))(x)
 
 
 def paper_generator_body(z, image_shape):
@@ -33,13 +30,15 @@ def paper_generator_body(z, image_shape):
     channels and to the image, batch norm and ReLU between; tanh out (their sigmoid on pixels in [0, 1] is the
     same model on [-1, 1])."""
     height, width, channels = image_shape
-    x = layers.ReLU()(_paper_bn(layers.Dense(1024, kernel_initializer=PAPER_INIT)(z)))
-    x = layers.ReLU()(_paper_bn(layers.Dense(height // 4 * width // 4 * 128, kernel_initializer=PAPER_INIT)(x)))
+    x = layers.ReLU()(_paper_bn(layers.Dense(1024, kernel_initializer=normal_initializer())(z)))
+    x = layers.ReLU()(
+        _paper_bn(layers.Dense(height // 4 * width // 4 * 128, kernel_initializer=normal_initializer())(x))
+    )
     x = layers.Reshape((height // 4, width // 4, 128))(x)
-    x = layers.Conv2DTranspose(64, 4, strides=2, padding="same", kernel_initializer=PAPER_INIT)(x)
+    x = layers.Conv2DTranspose(64, 4, strides=2, padding="same", kernel_initializer=normal_initializer())(x)
     x = layers.ReLU()(_paper_bn(x))
     return layers.Conv2DTranspose(
-        channels, 4, strides=2, padding="same", activation="tanh", kernel_initializer=PAPER_INIT
+        channels, 4, strides=2, padding="same", activation="tanh", kernel_initializer=normal_initializer()
     )(x)
 
 
@@ -47,9 +46,9 @@ def paper_discriminator_body(image):
     """The authors' shared trunk of D and Q: 4x4 convolutions of stride 2 to 64 and 128 channels, FC 1024,
     batch norm after the second and third, LeakyReLU 0.01."""
     lrelu = lambda: layers.LeakyReLU(negative_slope=0.01)  # noqa: E731
-    x = lrelu()(layers.Conv2D(64, 4, strides=2, padding="same", kernel_initializer=PAPER_INIT)(image))
-    x = lrelu()(_paper_bn(layers.Conv2D(128, 4, strides=2, padding="same", kernel_initializer=PAPER_INIT)(x)))
-    return lrelu()(_paper_bn(layers.Dense(1024, kernel_initializer=PAPER_INIT)(layers.Flatten()(x))))
+    x = lrelu()(layers.Conv2D(64, 4, strides=2, padding="same", kernel_initializer=normal_initializer())(image))
+    x = lrelu()(_paper_bn(layers.Conv2D(128, 4, strides=2, padding="same", kernel_initializer=normal_initializer())(x)))
+    return lrelu()(_paper_bn(layers.Dense(1024, kernel_initializer=normal_initializer())(layers.Flatten()(x))))
 
 
 def build_generator(config):
@@ -70,7 +69,7 @@ def build_discriminator(config):
     image = keras.Input(tuple(config.image_shape), name="image")
     if config.infogan_body == "paper":
         features = paper_discriminator_body(image)
-        q = layers.Dense(128, kernel_initializer=PAPER_INIT)(features)
+        q = layers.Dense(128, kernel_initializer=normal_initializer())(features)
         q = layers.LeakyReLU(negative_slope=0.01)(_paper_bn(q))
     else:
         features = discriminator_body(image, dense_batch_norm=True)
