@@ -251,3 +251,10 @@ def test_pix2pix_on_single_images_is_refused_before_anything_is_written(tiny_idx
         "paired with --data_path; fashion_mnist holds single images"
     ]
     assert not any(tmp_path.iterdir())
+
+
+def test_without_the_adversary_the_generators_objective_is_the_l1_term_alone():
+    gan = tiny_gan("pix2pix", adversarial_weight=0.0)
+    logs = gan.train_on_batch(*batch(8, "pix2pix"), return_dict=True)
+    assert logs["Gen_loss"] == pytest.approx(100 * logs["L1"], rel=1e-5)
+    assert np.isfinite(logs["Dis_loss"])  # the discriminator still trains (it costs what it costs)

@@ -172,6 +172,14 @@ class Config:
         models=("cgan",),
         reads="network",
     )
+    adversarial_weight: float = option(
+        1.0,
+        "Weight of the adversarial term in the generator's objective; 0 trains by the L1 or cycle "
+        "terms alone (the papers' ablation without an adversary).",
+        check=NON_NEGATIVE,
+        models=models.TRANSLATION_MODELS,
+        reads="gan",
+    )
     l1_weight: float = option(
         100.0,
         "Lambda, the weight of the L1 distance to the pair's target in the generator's objective.",

@@ -69,6 +69,8 @@ class GAN(keras.Model):
         `sampler`). The decay ramps up as min(ema_decay, (1 + t) / (10 + t)) at generator step t, as
         tf.train.ExponentialMovingAverage's num_updates does, so the first epochs do not average in the
         initial weights.
+      adversarial_weight: weight of the adversarial term in the generator's objective (0: a translation
+        model trained by its target terms alone, the papers' ablation; the discriminator still trains).
     """
 
     conditional = False  # whether generation takes class labels
@@ -94,6 +96,7 @@ class GAN(keras.Model):
         d_steps=1,
         seed=None,
         ema_decay=0.0,
+        adversarial_weight=1.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -107,6 +110,7 @@ class GAN(keras.Model):
         self.penalty_every = penalty_every
         self.clip = clip
         self.d_steps = d_steps
+        self.adversarial_weight = adversarial_weight
         # A SeedGenerator's state is a variable: the noise stream is reproducible and checkpointable.
         self.seed_generator = keras.random.SeedGenerator(seed)
         names = LOG_NAMES + self.extra_log_names + (("Penalty",) if self.penalty.function else ())
@@ -295,7 +299,7 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             fake_images = self.generate(latent, labels, training=True)
             fake_out = self.discriminate(fake_images, labels, training=True)
-            g_loss = self.loss_pair.generator(fake_out["logits"])
+            g_loss = self.adversarial_weight * self.loss_pair.generator(fake_out["logits"])
             g_loss += self.generator_extra_loss(fake_out, latent, labels)
             g_loss += self.target_loss(fake_images, _cast(real_images, keras.config.floatx()))
             scaled_loss = self._for_gradients(self.g_optimizer, g_loss)

@@ -109,7 +109,7 @@ def check_data(model, gan_class, dataset, paired):
 
 def check_identity(config):
     """A UserError where the identity terms (G(b) ~ b) are asked of domains whose channels differ."""
-    if getattr(config, "identity_weight", 0) and config.source_shape[-1] != config.image_shape[-1]:
+    if config.identity_weight and config.source_shape[-1] != config.image_shape[-1]:
         raise UserError(
             f"identity_weight={config.identity_weight} compares G(b) with b, but {config.dataset}'s domains have "
             f"{config.source_shape[-1]} and {config.image_shape[-1]} channels; use --identity_weight=0"
