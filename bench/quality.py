@@ -270,6 +270,7 @@ def write_docs(reports):
                 f"--dataset={FLAGS.dataset}",
                 f"--log_dir={FLAGS.log_dir}",
             ]
+            + ([f"--tag={FLAGS.tag}"] if FLAGS.tag else [])
             + ([f"--extra={FLAGS.extra}"] if FLAGS.extra else [])
             + ([f"--plot_dir={FLAGS.plot_dir}"] if FLAGS.plot_dir else [])
             + ["--write_docs"]
