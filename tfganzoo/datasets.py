@@ -435,12 +435,18 @@ def train_pipeline(data, batch_size, seed, start=0):
         second = data.sources if paired else data.labels
         steps_per_epoch = len(data) // batch_size
         first_draw = shuffled_rows(data.images, batch_size, steps_per_epoch, seed)
-        second_draw = shuffled_rows(second, batch_size, steps_per_epoch, seed, 1) if data.unpaired else None
-        second = tf.constant(second)
+        if data.unpaired:
+            second_draw = shuffled_rows(second, batch_size, steps_per_epoch, seed, stream=1)
 
-        def batch(b):
-            images, indices = first_draw(b)
-            return images, tf.gather(second, indices) if second_draw is None else second_draw(b)[0]
+            def batch(b):
+                return first_draw(b)[0], second_draw(b)[0]
+
+        else:
+            second = tf.constant(second)
+
+            def batch(b):
+                images, indices = first_draw(b)
+                return images, tf.gather(second, indices)
 
         ds = tf.data.Dataset.range(start, 2**62).map(batch, num_parallel_calls=tf.data.AUTOTUNE)
     else:

@@ -98,9 +98,7 @@ def read_paired(directory, split, size=None):
         )
     if (split_dir / "A").is_dir() or (split_dir / "B").is_dir():
         return _read_two_folders(split_dir, size)
-    files = images_lib.image_files(split_dir)
-    if not files:
-        raise UserError(f"{split_dir} holds no {'/'.join(images_lib.IMAGE_SUFFIXES)} images")
+    files = with_images(images_lib.image_files(split_dir), split_dir)
     # Split before resizing: a resize of the whole A|B image would blend the two halves at the seam.
     shape = size and (size, size)
     pairs = [[resized(half, shape) for half in _split_side_by_side(path, decode(path))] for path in files]
@@ -119,9 +117,7 @@ def read_unpaired(directory, split, size=None):
             raise UserError(
                 f"--data_path={directory}: missing {split}{side}/ (expected trainA/, trainB/, testA/, testB/)"
             )
-        files = images_lib.image_files(folder)
-        if not files:
-            raise UserError(f"{folder} holds no {'/'.join(images_lib.IMAGE_SUFFIXES)} images")
+        files = with_images(images_lib.image_files(folder), folder)
         domains.append(_stacked([decode(path, shape) for path in files], files))
     if domains[0].shape[1:3] != domains[1].shape[1:3]:
         raise UserError(
@@ -142,10 +138,16 @@ def _read_two_folders(split_dir, size):
         if unmatched:
             side = "A" if unmatched[0] in names["A"] else "B"
             raise UserError(f"{split_dir / side / unmatched[0]} has no partner of the same name in the other folder")
-    if not files["A"]:
-        raise UserError(f"{split_dir}/A holds no {'/'.join(images_lib.IMAGE_SUFFIXES)} images")
+    with_images(files["A"], split_dir / "A")
     shape = size and (size, size)
     return tuple(_stacked([decode(p, shape) for p in files[side]], files[side]) for side in ("A", "B"))
+
+
+def with_images(files, folder):
+    """`files`, the images found in `folder`; a UserError naming the folder when there are none."""
+    if not files:
+        raise UserError(f"{folder} holds no {'/'.join(images_lib.IMAGE_SUFFIXES)} images")
+    return files
 
 
 def decode(path, shape=None):

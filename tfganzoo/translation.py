@@ -141,7 +141,7 @@ class CycleGAN(Translation):
         return loss
 
     def translator(self, direction="AtoB"):
-        side = {"AtoB": 0, "BtoA": 1}[direction]
+        side = self.directions.index(direction)  # the networks' inputs and outputs are in this order
         return keras.Model(self.sampler.inputs[side], self.sampler.outputs[side])
 
 
