@@ -24,6 +24,16 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(scope="module")
+def fashion_classifier():
+    """The evaluation classifier of Fashion-MNIST, trained once here into the tests' cache (minutes on 2 cores),
+    so that the timed command-line runs below find it instead of training it within their timeouts."""
+    from tfganzoo import classifier
+
+    test = datasets.load("fashion_mnist", "test")
+    return classifier.load_or_train("fashion_mnist", lambda: datasets.load("fashion_mnist", "train"), test)
+
+
 def test_fashion_mnist_is_found_locally_and_complete():
     train = datasets.load("fashion_mnist", "train")
     test = datasets.load("fashion_mnist", "test")
@@ -34,7 +44,7 @@ def test_fashion_mnist_is_found_locally_and_complete():
 
 
 @pytest.mark.slow
-def test_cgan_trains_briefly_on_real_fashion_mnist(tmp_path):
+def test_cgan_trains_briefly_on_real_fashion_mnist(tmp_path, fashion_classifier):
     result = run_script(
         "train.py",
         "--model=cgan",
@@ -70,7 +80,7 @@ def test_cgan_trains_briefly_on_real_fashion_mnist(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_python_guide_runs_as_written(tmp_path):
+def test_the_python_guide_runs_as_written(tmp_path, fashion_classifier):
     code = "\n".join(re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "python.md").read_text(), flags=re.S))
     assert "training.train(run)" in code and "gan.fit(" in code
     result = subprocess.run(
