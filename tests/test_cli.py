@@ -30,6 +30,7 @@ def cgan_run(tmp_path_factory, tiny_idx_dir):
         f"--LOG_PATH={log_dir}",
         "--save_every=1",
         "--seed=3",
+        quick_flags=["--final_eval_samples=100"],  # XLA, as cgan's default on a CPU: the one run of it end to end
     )
     assert result.returncode == 0, result.stderr
     return log_dir / "cgan-mnist"
@@ -140,7 +141,7 @@ def test_unconditional_gan_trains_and_samples_without_labels(tiny_idx_dir, tmp_p
 # TensorFlow's C++ runtime prints these at start-up, before any setting can silence it.
 
 
-@pytest.mark.parametrize("model", ["dcgan", "acgan", "infogan"])
+@pytest.mark.parametrize("model", ["acgan", "infogan"])  # dcgan's run is the colour folder's below
 def test_conv_models_train_reload_and_sample(tiny_idx_dir, tmp_path, model):
     result = run_script(
         "train.py",
@@ -158,7 +159,7 @@ def test_conv_models_train_reload_and_sample(tiny_idx_dir, tmp_path, model):
     extra = ["--mode=traversal", "--num=5"] if model == "infogan" else ["--num=10"]
     result = run_script("sample.py", f"--run_dir={run_dir}", f"--output={tmp_path / 'out.png'}", *extra)
     assert result.returncode == 0, result.stderr
-    rows, columns = {"infogan": (10, 5), "acgan": (1, 10), "dcgan": (3, 4)}[model]  # acgan: classes as columns
+    rows, columns = {"infogan": (10, 5), "acgan": (1, 10)}[model]  # acgan: classes as columns
     assert mpimg.imread(tmp_path / "out.png").shape[:2] == (rows * 30 - 2, columns * 30 - 2)
 
 

@@ -4,6 +4,7 @@ Skipped on a developer machine without the package; under CI (CI=true) a missing
 """
 
 import csv
+import dataclasses
 import json
 import os
 import re
@@ -24,14 +25,25 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+CLASSIFIER_EXAMPLES = 12_000  # of the 60,000: a fifth of the training time (docs/testing.md)
+
+
 @pytest.fixture(scope="module")
 def fashion_classifier():
-    """The evaluation classifier of Fashion-MNIST, trained once here into the tests' cache (minutes on 2 cores),
-    so that the timed command-line runs below find it instead of training it within their timeouts."""
+    """The evaluation classifier of Fashion-MNIST, trained once here into the tests' cache, so that the
+    command-line runs below find it instead of training it within their timeouts. It learns from the first
+    12,000 training images: the same code as the full set's, in a fifth of its minutes on 2 cores."""
     from tfganzoo import classifier
 
+    def first_examples():
+        train = datasets.load("fashion_mnist", "train")
+        keep = slice(CLASSIFIER_EXAMPLES)
+        return dataclasses.replace(
+            train, images=train.images[keep], labels=train.labels[keep], num_examples=CLASSIFIER_EXAMPLES
+        )
+
     test = datasets.load("fashion_mnist", "test")
-    return classifier.load_or_train("fashion_mnist", lambda: datasets.load("fashion_mnist", "train"), test)
+    return classifier.load_or_train("fashion_mnist", first_examples, test)
 
 
 def test_fashion_mnist_is_found_locally_and_complete():
@@ -71,9 +83,10 @@ def test_cgan_trains_briefly_on_real_fashion_mnist(tmp_path, fashion_classifier)
     assert result.returncode == 0, result.stderr
     samples = np.load(tmp_path / "boots.npz")
     assert samples["images"].shape == (10, 28, 28, 1) and set(samples["labels"]) == {9}
-    # The final evaluation trained the real evaluation classifier (about a minute) and scored the run with it.
+    # The final evaluation scored the run with the real-data classifier the fixture trained.
     report = json.loads((tmp_path / "cgan-fashion_mnist" / "metrics.json").read_text())
-    assert report["features"]["test_accuracy"] > 0.88 and report["features"]["train_examples"] == 60000
+    assert fashion_classifier.identity.items() <= report["features"].items()
+    assert report["features"]["test_accuracy"] > 0.85 and report["features"]["train_examples"] == CLASSIFIER_EXAMPLES
     assert report["features"]["reference"] == "test split, 10000 images"
     assert report["scores"]["fid"] > 50  # 50 steps of the tutorial recipe are far from the data
     assert json.loads((tmp_path / "cgan-fashion_mnist" / "config.json").read_text())["batch_size"] == 256
