@@ -34,10 +34,18 @@ def make_digits(num, seed, image_size=28):
     return images, labels.astype(np.uint8)
 
 
-# The modules that take longest (docs/testing.md), longest first. The workers take whole modules in collection
-# order (setup.cfg: --dist loadscope --no-loadscope-reorder), so the short ones fill in at the end and the two
-# workers finish together instead of one starting a long module when the other is nearly done.
-LONGEST_MODULES = ("test_cli.py", "test_real_data.py", "test_resume.py", "test_evaluate.py", "test_bench.py")
+# The modules that take longest (a run's --junitxml, summed by module), longest first. The workers take whole
+# modules in collection order (setup.cfg: --dist loadscope --no-loadscope-reorder), so the short ones fill in at
+# the end and the two workers finish together instead of one starting a long module when the other is nearly done.
+LONGEST_MODULES = (
+    "test_cli.py",
+    "test_resume.py",
+    "test_bench.py",
+    "test_stabilisers.py",
+    "test_real_data.py",
+    "test_speed.py",
+    "test_evaluate.py",
+)
 
 
 def pytest_collection_modifyitems(items):

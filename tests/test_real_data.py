@@ -25,14 +25,14 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-CLASSIFIER_EXAMPLES = 12_000  # of the 60,000: a fifth of the training time (docs/testing.md)
+CLASSIFIER_EXAMPLES = 6_000  # of the 60,000: a tenth of the training time (docs/testing.md)
 
 
 @pytest.fixture(scope="module")
 def fashion_classifier():
     """The evaluation classifier of Fashion-MNIST, trained once here into the tests' cache, so that the
     command-line runs below find it instead of training it within their timeouts. It learns from the first
-    12,000 training images: the same code as the full set's, in a fifth of its minutes on 2 cores."""
+    6,000 training images: the same code as the full set's, in a tenth of its minutes on 2 cores."""
     from tfganzoo import classifier
 
     def first_examples():
@@ -86,7 +86,7 @@ def test_cgan_trains_briefly_on_real_fashion_mnist(tmp_path, fashion_classifier)
     # The final evaluation scored the run with the real-data classifier the fixture trained.
     report = json.loads((tmp_path / "cgan-fashion_mnist" / "metrics.json").read_text())
     assert fashion_classifier.identity.items() <= report["features"].items()
-    assert report["features"]["test_accuracy"] > 0.85 and report["features"]["train_examples"] == CLASSIFIER_EXAMPLES
+    assert report["features"]["test_accuracy"] > 0.8 and report["features"]["train_examples"] == CLASSIFIER_EXAMPLES
     assert report["features"]["reference"] == "test split, 10000 images"
     assert report["scores"]["fid"] > 50  # 50 steps of the tutorial recipe are far from the data
     assert json.loads((tmp_path / "cgan-fashion_mnist" / "config.json").read_text())["batch_size"] == 256

@@ -16,7 +16,9 @@ def tiny_gan(name, **options):
     # batch), so that each step's batch is the one the checks see.
     noise = {} if name in models.TRANSLATION_MODELS else {"noise_dim": 16}
     small = {"width": 8, "resnet_blocks": 1} if name == "cyclegan" else {}  # its default step takes seconds here
-    options = {"batch_size": 8, "seed": 1, "d_steps": 1, **noise, **small, **options}
+    # Without XLA unless a test asks for it: compiling gan's or cgan's step costs seconds, tests/test_speed.py
+    # checks what XLA computes.
+    options = {"batch_size": 8, "seed": 1, "d_steps": 1, "jit_compile": False, **noise, **small, **options}
     keras.utils.set_random_seed(options["seed"])  # the same initial weights in every process
     # The run length only sizes a --lr_decay schedule (cgan's default): 10 epochs of 10 steps.
     return training.compile_gan(with_data_shape(make_config(name, **options)), steps_per_epoch=10)
