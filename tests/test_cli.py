@@ -8,10 +8,13 @@ import sys
 
 import numpy as np
 import pytest
+from absl import flags
 from matplotlib import image as mpimg
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from conftest import ROOT, one_line_error, run_script
+from conftest import ROOT, config_from_args, one_line_error, run_script
+from tfganzoo import training
+from tfganzoo.errors import UserError
 
 pytestmark = pytest.mark.slow
 
@@ -195,12 +198,10 @@ def test_colour_folder_run_and_gif_interpolation(tmp_path):
 @pytest.mark.parametrize(
     "args,message",
     [
-        # One case per kind of check (each run pays TensorFlow's start-up): a name outside its choices, a number
-        # below its bound, then the checks of the values together and of the data.
+        # One case per kind of check that train.py itself makes (each run pays TensorFlow's start-up): a name
+        # outside its choices, the values together, the data against the options. The library's checks of the
+        # flags and the data are the next test's, in this process.
         (["--model=dcgann"], "value should be one of <acgan|cgan|dcgan|gan|infogan>"),
-        (["--model=dcgan", "--dataset=folder"], "holds no .png/.jpg/.jpeg images"),
-        (["--epochs=0"], "--epochs=0: 0 is not a positive integer"),
-        (["--data_path=/no/such/dir"], "--data_path=/no/such/dir does not exist"),
         (["--lr=0"], "g_lr must be positive, got 0.0"),
         (["--batch_size=100"], "--batch_size=100 is larger than the dataset \\(64 examples\\)"),
     ],
@@ -210,6 +211,21 @@ def test_train_bad_input_is_one_clear_line_and_writes_nothing(tiny_idx_dir, tmp_
     result = run_script("train.py", *args)
     lines = one_line_error(result)
     assert len(lines) == 1 and re.search(message, lines[0]), result.stderr
+    assert not (tmp_path / "logs").exists()
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--epochs=0"], "--epochs=0: 0 is not a positive integer"),
+        (["--data_path=/no/such/dir"], "--data_path=/no/such/dir does not exist"),
+        (["--model=dcgan", "--dataset=folder"], "holds no .png/.jpg/.jpeg images"),
+    ],
+)
+def test_bad_flags_and_data_are_refused_before_anything_is_written(tiny_idx_dir, tmp_path, args, message):
+    args = [f"--data_path={tiny_idx_dir}", f"--log_dir={tmp_path}/logs", "--epochs=1", *args]
+    with pytest.raises((UserError, flags.IllegalFlagValueError), match=message):
+        training.train(config_from_args(*args))
     assert not (tmp_path / "logs").exists()
 
 
