@@ -1,7 +1,10 @@
 """Shared fixtures: tiny MNIST-format data written by the tests themselves (tests never download)."""
 
+import contextlib
 import dataclasses
 import gzip
+import importlib.util
+import io
 import os
 import re
 import struct
@@ -12,6 +15,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from absl import flags
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -123,6 +127,42 @@ def run_script(script, *args, timeout=300, quick_flags=QUICK_TRAIN_FLAGS):
         env=env,
         cwd=ROOT,
     )
+
+
+SCRIPTS = {}  # script name -> its module, imported once per test process by run_main
+
+
+def script_module(script):
+    """sample.py or evaluate.py imported into this process, its flags moved from absl's global FlagValues to the
+    module's own: both scripts define --run_dir, --output and --seed."""
+    if script not in SCRIPTS:
+        before = set(flags.FLAGS)
+        spec = importlib.util.spec_from_file_location(f"script_{Path(script).stem}", ROOT / script)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.FLAGS = flags.FlagValues()
+        for name in set(flags.FLAGS) - before:
+            module.FLAGS[name] = flags.FLAGS[name]
+            delattr(flags.FLAGS, name)
+        SCRIPTS[script] = module
+    return SCRIPTS[script]
+
+
+def run_main(script, *args):
+    """Runs sample.py's or evaluate.py's main in this process, as run_script would in a new one (same result
+    fields), sparing TensorFlow's start-up: for the cases after the first, which run_script checks end to end."""
+    module = script_module(script)
+    module.FLAGS.unparse_flags()
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            module.main(module.FLAGS([script, *map(str, args)]))
+            returncode = 0
+        except SystemExit as e:  # the scripts exit with their one-line error as the code
+            returncode = e.code if isinstance(e.code, int) else 1
+            if isinstance(e.code, str):
+                print(e.code, file=sys.stderr)
+    return subprocess.CompletedProcess([script, *args], returncode, stdout.getvalue(), stderr.getvalue())
 
 
 # Two ways of computing the same training (one device or two replicas, XLA or TensorFlow's kernels) add in

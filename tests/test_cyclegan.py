@@ -13,7 +13,7 @@ from matplotlib import image as mpimg
 from test_train_step import batch, tiny_gan
 from test_translation import write_png
 
-from conftest import run_script, with_data_shape
+from conftest import run_main, run_script, with_data_shape
 from tfganzoo import datasets, models, translation
 from tfganzoo.config import make_config
 from tfganzoo.errors import UserError
@@ -267,7 +267,7 @@ def test_sample_and_export_translate_both_ways(cyclegan_run, tmp_path):
         f"--output={out}",
         f"--export={exported}",
     )
-    result = run_script("sample.py", *args)
+    result = run_main("sample.py", *args)
     assert result.returncode == 0, result.stderr
     with np.load(out) as npz:
         assert npz["images"].shape == (12, 16, 16, 1) and list(npz["names"])[:3] == ["0.png", "1.png", "10.png"]

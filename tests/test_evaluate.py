@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from conftest import make_digits, one_line_error, run_script, with_data_shape, write_idx
-from tfganzoo import evaluation, models
+from conftest import config_from_args, make_digits, one_line_error, run_main, run_script, with_data_shape, write_idx
+from tfganzoo import evaluation, models, training
 from tfganzoo.config import make_config
 from tfganzoo.errors import UserError
 
@@ -36,7 +36,7 @@ def test_evaluate_reports_every_score_and_the_classifier_identity(tiny_idx_dir, 
         f"--classifier_dir={tmp_path / 'clf'}",
         f"--output={tmp_path / 'metrics.json'}",
     ]
-    result = run_script("evaluate.py", *args)
+    result = run_script("evaluate.py", *args)  # as a user runs it; the other evaluate.py cases run in this process
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "metrics.json").read_text())
     scores, identity = report["scores"], report["features"]
@@ -47,9 +47,7 @@ def test_evaluate_reports_every_score_and_the_classifier_identity(tiny_idx_dir, 
     assert identity["reference"] == "test split, 20 images"
     assert identity["weights_sha256"] in result.stdout
     # The second run reuses the cached classifier: the same identity and scores.
-    result = run_script(
-        "evaluate.py", *args[:-1], f"--output={tmp_path / 'again.json'}", "--by_class", "--code_effects"
-    )
+    result = run_main("evaluate.py", *args[:-1], f"--output={tmp_path / 'again.json'}", "--by_class", "--code_effects")
     assert result.returncode == 0, result.stderr
     again = json.loads((tmp_path / "again.json").read_text())
     effects = {name: again["scores"].pop(name) for name in ("continuous_effect_0", "continuous_effect_1")}
@@ -109,7 +107,7 @@ def test_final_evaluation_equals_evaluate_py_on_the_final_weights(evaluated_run,
     final = json.loads((run_dir / "metrics.json").read_text())
     assert final["num_samples"] == 50 and list(final["scores"]) == SCORES + ["label_accuracy"]
     assert "Evaluation after training (50 samples, written to metrics.json):" in stdout
-    result = run_script(
+    result = run_main(
         "evaluate.py",
         f"--run_dir={run_dir}",
         "--num_samples=50",
@@ -129,7 +127,7 @@ def test_final_evaluation_equals_evaluate_py_on_the_final_weights(evaluated_run,
     assert np.mean([row["accuracy"] for row in rows]) == pytest.approx(again["scores"]["label_accuracy"])
     assert all(0 <= row["real_accuracy"] <= 1 and row["instead"] != row["name"] for row in rows)
     assert "most often instead" in result.stdout
-    result = run_script("evaluate.py", f"--run_dir={run_dir}", "--code_effects")
+    result = run_main("evaluate.py", f"--run_dir={run_dir}", "--code_effects")
     assert one_line_error(result) == [
         "evaluate.py: error: code effects need latent codes, which only infogan runs have; this run is ConditionalGAN"
     ]
@@ -170,7 +168,7 @@ def test_a_folder_is_scored_against_its_own_images(tmp_path):
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "gan-folder" / "metrics.json").read_text())
     assert report["features"]["reference"] == "train split, 12 images"
-    result = run_script("evaluate.py", f"--run_dir={tmp_path / 'gan-folder'}", "--num_samples=12", "--real")
+    result = run_main("evaluate.py", f"--run_dir={tmp_path / 'gan-folder'}", "--num_samples=12", "--real")
     assert one_line_error(result) == [
         "evaluate.py: error: real training images cannot be scored against the "
         "reference: it is the training images themselves (this dataset has no test "
@@ -207,11 +205,12 @@ def test_unlabelled_data_skips_the_default_evaluation_and_refuses_eval_every(tmp
         "--batch_size=4",
         f"--log_dir={tmp_path}/logs",
     ]
-    result = run_script("train.py", *args, "--eval_every=1")
-    assert one_line_error(result) == [
-        "train.py: error: --eval_every=1: cannot evaluate: the evaluation classifier needs labelled data and folder "
+    with pytest.raises(UserError) as refusal:  # in this process: test_cli checks train.py's one-line form
+        training.train(config_from_args(*args, "--eval_every=1"))
+    assert str(refusal.value) == (
+        "--eval_every=1: cannot evaluate: the evaluation classifier needs labelled data and folder "
         "has 1 class; use --features=inception"
-    ]
+    )
     assert not (tmp_path / "logs").exists()
     result = run_script("train.py", *args)
     assert result.returncode == 0, result.stderr

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_script
+from conftest import ROOT, run_main, run_script
 from tfganzoo import datasets
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -73,7 +73,7 @@ def test_cgan_trains_briefly_on_real_fashion_mnist(tmp_path, fashion_classifier)
     assert [row["epoch"] for row in rows] == ["1", "2"]
     # After a few dozen steps the discriminator already tells real from generated images apart.
     assert all(float(row["Real_P"]) > float(row["Fake_P"]) + 0.1 for row in rows), rows
-    result = run_script(
+    result = run_main(
         "sample.py",
         f"--run_dir={tmp_path / 'cgan-fashion_mnist'}",
         "--num=10",

@@ -11,7 +11,7 @@ import tensorflow as tf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from test_train_step import batch, tiny_gan
 
-from conftest import make_digits, run_script
+from conftest import make_digits, run_main, run_script
 from tfganzoo import losses, models
 from tfganzoo.config import make_config
 from tfganzoo.errors import UserError
@@ -271,6 +271,6 @@ def test_stabilisers_are_recorded_and_the_run_reloads(tiny_idx_dir, tmp_path):
     events.Reload()
     hparams = events.summary_metadata["_hparams_/session_start_info"].plugin_data.content
     assert b"wgan-gp" in hparams and b"minibatch_discrimination" in hparams
-    result = run_script("sample.py", f"--run_dir={run_dir}", "--num=4", f"--output={tmp_path / 's.npz'}")
+    result = run_main("sample.py", f"--run_dir={run_dir}", "--num=4", f"--output={tmp_path / 's.npz'}")
     assert result.returncode == 0, result.stderr
     assert np.load(tmp_path / "s.npz")["images"].shape == (4, 28, 28, 1)

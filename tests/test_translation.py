@@ -10,7 +10,7 @@ from matplotlib import image as mpimg
 from PIL import Image
 from test_train_step import batch, tiny_gan
 
-from conftest import one_line_error, run_script, with_data_shape
+from conftest import one_line_error, run_main, run_script, with_data_shape
 from tfganzoo import datasets, models, pairs, translation_evaluation
 from tfganzoo.config import make_config
 from tfganzoo.errors import UserError
@@ -197,7 +197,7 @@ def test_a_pix2pix_run_logs_l1_draws_triplets_and_scores_against_the_targets(pix
     assert set(report["scores"]) == {"l1", "psnr", "ssim", "class_preservation", "fid"}
     assert 0 <= report["scores"]["l1"] <= 1 and 0 <= report["scores"]["class_preservation"] <= 1
     evaluated = pix2pix_run.parent / "evaluated.json"
-    result = run_script("evaluate.py", f"--run_dir={pix2pix_run}", "--num_samples=100", f"--output={evaluated}")
+    result = run_main("evaluate.py", f"--run_dir={pix2pix_run}", "--num_samples=100", f"--output={evaluated}")
     assert result.returncode == 0, result.stderr
     assert json.loads(evaluated.read_text())["scores"] == pytest.approx(report["scores"])
 
@@ -227,14 +227,14 @@ def test_sample_translates_a_users_images_in_name_order(pix2pix_run, tmp_path):
     inputs = tmp_path / "in"
     for name, value in (("b.png", 255), ("a.png", 0)):
         write_png(inputs / name, np.full((40, 50, 3), value, np.uint8))  # colour, not square: cropped and made grey
-    result = run_script("sample.py", f"--run_dir={pix2pix_run}", f"--input={inputs}", f"--output={tmp_path / 'out'}")
+    result = run_main("sample.py", f"--run_dir={pix2pix_run}", f"--input={inputs}", f"--output={tmp_path / 'out'}")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.png", "b.png"]
-    result = run_script("sample.py", f"--run_dir={pix2pix_run}", f"--input={inputs}", f"--output={tmp_path / 'o.npz'}")
+    result = run_main("sample.py", f"--run_dir={pix2pix_run}", f"--input={inputs}", f"--output={tmp_path / 'o.npz'}")
     with np.load(tmp_path / "o.npz") as npz:
         assert list(npz["names"]) == ["a.png", "b.png"] and npz["images"].shape == (2, 32, 32, 1)
         assert npz["images"].dtype == np.uint8
-    refused = run_script("sample.py", f"--run_dir={pix2pix_run}", f"--output={tmp_path / 'x.png'}")
+    refused = run_main("sample.py", f"--run_dir={pix2pix_run}", f"--output={tmp_path / 'x.png'}")
     assert one_line_error(refused) == [
         "sample.py: error: a translation run translates images: give --input=FILE_OR_DIR"
     ]
