@@ -189,16 +189,25 @@ def _raw(logits):
 
 
 # Adam with beta_1 = 0 is RMSProp (with bias correction), which the WGAN and R1 papers trained with.
+# None of the papers below used minibatch discrimination or (but SN-GAN) spectral norm, and on our data both undid
+# their losses: gan's minibatch discrimination collapsed minimax and lsgan in the first epoch, and spectral norm
+# over clipped weights left the WGAN critic rating fakes above reals (docs/results/gan.md#what-a-chosen-loss-brings).
+NO_BATCH_FEATURES = dict(minibatch_discrimination=False)
 LOSSES = {
     "ns": LossPair(ns_generator_loss, ns_discriminator_loss),
-    "minimax": LossPair(minimax_generator_loss, ns_discriminator_loss),
+    "minimax": LossPair(
+        minimax_generator_loss,
+        ns_discriminator_loss,
+        recipe=Recipe("Goodfellow et al. 2014: no minibatch discrimination", NO_BATCH_FEATURES),
+    ),
     "wgan": LossPair(
         wgan_generator_loss,
         wgan_discriminator_loss,
         _raw,
         Recipe(
-            "Arjovsky et al. 2017, algorithm 1: RMSProp at 5e-5, clip 0.01, 5 critic steps",
-            dict(g_lr=5e-5, d_lr=5e-5, beta_1=0.0, beta_2=0.99, clip=0.01, d_steps=5),
+            "Arjovsky et al. 2017, algorithm 1: RMSProp at 5e-5, clip 0.01, 5 critic steps; no spectral norm",
+            dict(g_lr=5e-5, d_lr=5e-5, beta_1=0.0, beta_2=0.99, clip=0.01, d_steps=5, spectral_norm=False)
+            | NO_BATCH_FEATURES,
         ),
     ),
     # hinge and lsgan keep the model's own rates: on dcgan after 5 epochs their papers' 2e-4 for both networks
@@ -216,7 +225,10 @@ LOSSES = {
         lsgan_generator_loss,
         lsgan_discriminator_loss,
         _raw,
-        Recipe("Mao et al. 2017: betas (0.5, 0.999); the model's own rates", dict(beta_1=0.5, beta_2=0.999)),
+        Recipe(
+            "Mao et al. 2017: betas (0.5, 0.999), one D step; the model's own rates",
+            dict(beta_1=0.5, beta_2=0.999, d_steps=1) | NO_BATCH_FEATURES,
+        ),
     ),
 }
 
@@ -237,16 +249,16 @@ PENALTIES = {
         wgan_gp_penalty,
         10.0,
         Recipe(
-            "Gulrajani et al. 2017, algorithm 1: Adam 1e-4, betas (0, 0.9), 5 critic steps",
-            dict(g_lr=1e-4, d_lr=1e-4, beta_1=0.0, beta_2=0.9, d_steps=5),
+            "Gulrajani et al. 2017, algorithm 1: Adam 1e-4, betas (0, 0.9), 5 critic steps; no spectral norm",
+            dict(g_lr=1e-4, d_lr=1e-4, beta_1=0.0, beta_2=0.9, d_steps=5, spectral_norm=False) | NO_BATCH_FEATURES,
         ),
     ),
     "dragan": Penalty(
         dragan_penalty,
         10.0,
         Recipe(
-            "Kodali et al. 2017, the authors' code: Adam 1e-4, betas (0.5, 0.9)",
-            dict(g_lr=1e-4, d_lr=1e-4, beta_1=0.5, beta_2=0.9, d_steps=1),
+            "Kodali et al. 2017, the authors' code: Adam 1e-4, betas (0.5, 0.9); no spectral norm",
+            dict(g_lr=1e-4, d_lr=1e-4, beta_1=0.5, beta_2=0.9, d_steps=1, spectral_norm=False) | NO_BATCH_FEATURES,
         ),
     ),
     # r1 keeps the model's own rates, as hinge and lsgan: on dcgan after 5 epochs the paper's 1e-4 for both
