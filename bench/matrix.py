@@ -19,6 +19,9 @@ from absl import app, flags
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import quality  # noqa: E402  (bench/quality.py: its flags, and its runs)
 
+from tfganzoo import config as config_lib  # noqa: E402
+from tfganzoo import options  # noqa: E402
+
 CELLS = {
     "recipe": "",
     "ns": "--loss=ns --penalty=none",
@@ -57,9 +60,27 @@ def chosen_cells():
     return ["recipe"] + [cell for cell in FLAGS.cells if cell != "recipe"]
 
 
+def config_of(model, cell):
+    """The Config train.py makes of the cell's command for `model` (its recipe and choices resolved)."""
+    values = flags.FlagValues()
+    options.define_flags(config_lib.FIELDS.values(), values, "train.py")
+    values(["train.py", f"--model={model}", f"--dataset={FLAGS.dataset}", *shlex.split(CELLS[cell])])
+    return config_lib.make_config(**options.values_from_flags(config_lib.FIELDS.values(), values))
+
+
 def train_cell(model, cell):
     """{seed: metrics.json} of the cell's runs (bench/quality.py trains what has not finished)."""
     return {seed: quality.train(model, "default", seed, tag=cell, extra=CELLS[cell]) for seed in FLAGS.seeds}
+
+
+def train_row(model):
+    """{cell: its runs}. A cell whose choice the model's recipe already makes (gan's minibatch discrimination)
+    is not trained again: it holds the recipe cell's runs, the same object."""
+    row = {}
+    for cell in chosen_cells():
+        same = cell != "recipe" and config_of(model, cell) == config_of(model, "recipe")
+        row[cell] = row["recipe"] if same else train_cell(model, cell)
+    return row
 
 
 def mean(reports, name):
@@ -79,8 +100,10 @@ def table(results):
             scores = {name: mean(reports, name) for name in ("fid", "recall", "class_entropy", *ACCURACY)}
             accuracy = next((scores[name] for name in ACCURACY if scores[name] is not None), None)
             missed = floors_missed(scores, None if cell == "recipe" else recipe_fid)
+            same = cell != "recipe" and reports is by_cell.get("recipe")  # train_row: the recipe's own runs
+            name = f"`{cell}` (the recipe)" if same else f"`{cell}`"
             lines.append(
-                f"| `{model}` | `{cell}` | {scores['fid']:.1f} | {scores['recall']:.2f} | "
+                f"| `{model}` | {name} | {scores['fid']:.1f} | {scores['recall']:.2f} | "
                 f"{scores['class_entropy']:.2f} | {'–' if accuracy is None else f'{accuracy:.3f}'} | "
                 f"{'missed: ' + '; '.join(missed) if missed else 'met'} |"
             )
@@ -110,7 +133,8 @@ def document(results, identity):
             f"{FLAGS.dataset} (seeds {', '.join(FLAGS.seeds)}; the mean), scored after training by {identity}. "
             f"Floors: class entropy >= {FLOORS['class_entropy']} (of 2.30), recall >= {FLOORS['recall']}, and "
             f"FID at most {FID_FACTOR:g} times the model's `recipe` cell. A choice brings its paper's settings "
-            "for the options it does not name ([flags.md](flags.md#what-choosing-a-loss-or-penalty-brings)).",
+            "for the options it does not name ([flags.md](flags.md#what-choosing-a-loss-or-penalty-brings)); a cell "
+            "marked (the recipe) is a choice the recipe already makes, and shows the recipe's runs.",
             "",
             table(results),
             "",
@@ -125,7 +149,7 @@ def main(argv):
     unknown = [cell for cell in FLAGS.cells if cell not in CELLS]
     if unknown:
         sys.exit(f"bench/matrix.py: error: unknown cells {', '.join(unknown)}; valid choices: {', '.join(CELLS)}")
-    results = {model: {cell: train_cell(model, cell) for cell in chosen_cells()} for model in FLAGS.models}
+    results = {model: train_row(model) for model in FLAGS.models}
     print(table(results))
     if FLAGS.write_docs:
         reports = [r for by_cell in results.values() for runs in by_cell.values() for r in runs.values()]
