@@ -243,15 +243,21 @@ def test_matrix_benchmark_tabulates_the_cells_against_their_floors(tmp_path):
     result = run_bench("matrix.py", *args, "--write_docs")
     assert result.returncode == 0, result.stderr
     doc = (tmp_path / "docs" / "matrix.md").read_text()
-    assert "| `dcgan` | `recipe` | 10.0 | 0.50 | 2.20 | – | met |" in doc
-    assert "| `dcgan` | `ns` (the recipe) | 10.0 | 0.50 | 2.20 | – | met |" in doc
-    assert "| `dcgan` | `spectral_norm` (the recipe) | 10.0 |" in doc
-    assert "| `dcgan` | `lsgan` | 31.0 | 0.30 | 2.20 | – | missed: FID 31.0 > 3 x 10.0 |" in doc
-    assert "| `dcgan` | `hinge` | 12.0 | 0.10 | 1.50 | – | missed: class_entropy 1.50 < 2.0; recall 0.10 < 0.2 |" in doc
+    assert "| `dcgan` | `recipe` | – | 10.0 | 0.50 | 2.20 | – | met |" in doc
+    assert "| `dcgan` | `ns` (the recipe) | `--loss=ns --penalty=none` | 10.0 | 0.50 | 2.20 | – | met |" in doc
+    assert "| `dcgan` | `spectral_norm` (the recipe) | `--spectral_norm` | 10.0 |" in doc
     assert (
-        "| `lsgan` | `python train.py --model=M --dataset=fashion_mnist --epochs=5 --seed=S "
-        "--loss=lsgan --penalty=none` |" in doc
+        "| `dcgan` | `lsgan` | `--loss=lsgan --penalty=none` | 31.0 | 0.30 | 2.20 | – | missed: FID 31.0 > 3 x 10.0 |"
+        in doc
     )
+    assert "| 12.0 | 0.10 | 1.50 | – | missed: class_entropy 1.50 < 2.0; recall 0.10 < 0.2 |" in doc
+    assert "Each cell is `python train.py --model=dcgan --dataset=fashion_mnist --epochs=5 --seed=S` with" in doc
+    # Another model's section is written beside it, scored by its own classifier; dcgan's stays as it was.
+    fake_run(tmp_path, "gan-recipe-s1", {"fid": 20.0, "recall": 0.4, **entropy}, sha="cd")
+    result = run_bench("matrix.py", "--models=gan", "--cells=ns", *args[2:], "--write_docs")
+    assert result.returncode == 0, result.stderr
+    both = (tmp_path / "docs" / "matrix.md").read_text()
+    assert both.startswith(doc.rstrip()) and "| `gan` | `ns` (the recipe) |" in both and "`cd`" in both
     result = run_bench("matrix.py", *args[:1], *args[2:], "--cells=lsgan,wgan")
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "bench/matrix.py: error: unknown cells wgan; valid choices: recipe, ns, minimax" in result.stderr
