@@ -189,10 +189,12 @@ def _raw(logits):
 
 
 # Adam with beta_1 = 0 is RMSProp (with bias correction), which the WGAN and R1 papers trained with.
-# None of the papers below used minibatch discrimination or (but SN-GAN) spectral norm, and on our data both undid
-# their losses: gan's minibatch discrimination collapsed minimax and lsgan in the first epoch, and spectral norm
-# over clipped weights left the WGAN critic rating fakes above reals (docs/results/gan.md#what-a-chosen-loss-brings).
+# Neither minimax, lsgan nor WGAN's papers used minibatch discrimination or spectral norm, and on our data they
+# undid those losses: gan's minibatch discrimination collapsed minimax and lsgan in the first epoch, and spectral
+# norm over clipped weights left the WGAN critic rating fakes above reals. The penalties keep both: on gan, their
+# cells without them lost their recall (docs/results/gan.md#what-a-chosen-loss-brings).
 NO_BATCH_FEATURES = dict(minibatch_discrimination=False)
+CLIPPED_CRITIC = ("clip", "spectral_norm", "minibatch_discrimination")  # wgan's, which a penalty replaces
 LOSSES = {
     "ns": LossPair(ns_generator_loss, ns_discriminator_loss),
     "minimax": LossPair(
@@ -249,16 +251,16 @@ PENALTIES = {
         wgan_gp_penalty,
         10.0,
         Recipe(
-            "Gulrajani et al. 2017, algorithm 1: Adam 1e-4, betas (0, 0.9), 5 critic steps; no spectral norm",
-            dict(g_lr=1e-4, d_lr=1e-4, beta_1=0.0, beta_2=0.9, d_steps=5, spectral_norm=False) | NO_BATCH_FEATURES,
+            "Gulrajani et al. 2017, algorithm 1: Adam 1e-4, betas (0, 0.9), 5 critic steps",
+            dict(g_lr=1e-4, d_lr=1e-4, beta_1=0.0, beta_2=0.9, d_steps=5),
         ),
     ),
     "dragan": Penalty(
         dragan_penalty,
         10.0,
         Recipe(
-            "Kodali et al. 2017, the authors' code: Adam 1e-4, betas (0.5, 0.9); no spectral norm",
-            dict(g_lr=1e-4, d_lr=1e-4, beta_1=0.5, beta_2=0.9, d_steps=1, spectral_norm=False) | NO_BATCH_FEATURES,
+            "Kodali et al. 2017, the authors' code: Adam 1e-4, betas (0.5, 0.9)",
+            dict(g_lr=1e-4, d_lr=1e-4, beta_1=0.5, beta_2=0.9, d_steps=1),
         ),
     ),
     # r1 keeps the model's own rates, as hinge and lsgan: on dcgan after 5 epochs the paper's 1e-4 for both
@@ -290,7 +292,8 @@ def get_penalty(name: str) -> Penalty:
 
 def recipe_of(loss=None, penalty=None, penalty_in_force=None):
     """{option: (value, source)}: the settings that choosing `loss` and `penalty` brings (None: not chosen), the
-    penalty's over the loss's; a penalty in force (chosen or not) replaces the loss's weight clipping."""
+    penalty's over the loss's; a penalty in force (chosen or not) replaces the loss's weight clipping and the
+    critic the clipping came with (no spectral norm or minibatch discrimination): the model's own stays."""
     settings = {}
     for flag, recipe in (
         (f"--loss={loss}", loss and get_loss(loss).recipe),
@@ -299,7 +302,8 @@ def recipe_of(loss=None, penalty=None, penalty_in_force=None):
         if recipe:
             settings.update({name: (value, f"{flag} ({recipe.source})") for name, value in recipe.settings.items()})
     if (penalty_in_force or penalty) not in (None, "none"):
-        settings.pop("clip", None)
+        for name in CLIPPED_CRITIC:
+            settings.pop(name, None)
     return settings
 
 
@@ -310,7 +314,8 @@ def recipes_reference():
         "",
         "`--loss` or `--penalty` given on the command line sets these options to its paper's values unless they",
         "are given too (`--lr` counts for both rates); a penalty's settings win over a loss's, and a penalty",
-        "replaces `--clip`. train.py prints what the choice changed, and config.json keeps it as `brought`.",
+        "replaces `--clip` and the clipped critic's `--spectral_norm` and `--minibatch_discrimination` (the",
+        "model's stay). train.py prints what the choice changed, and config.json keeps it as `brought`.",
         "",
         "| choice | brings | from |",
         "|---|---|---|",
