@@ -136,14 +136,22 @@ def script_module(script):
     """sample.py or evaluate.py imported into this process, its flags moved from absl's global FlagValues to the
     module's own: both scripts define --run_dir, --output and --seed."""
     if script not in SCRIPTS:
-        before = set(flags.FLAGS)
+        others = {name: flags.FLAGS[name] for name in list(flags.FLAGS)}  # set aside: a test may define --features
+        for name in others:
+            delattr(flags.FLAGS, name)
         spec = importlib.util.spec_from_file_location(f"script_{Path(script).stem}", ROOT / script)
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        module.FLAGS = flags.FlagValues()
-        for name in set(flags.FLAGS) - before:
-            module.FLAGS[name] = flags.FLAGS[name]
-            delattr(flags.FLAGS, name)
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            module.FLAGS = flags.FlagValues()
+            for name in list(flags.FLAGS):  # a flag's short name (-v) comes back with its long name
+                if name == flags.FLAGS[name].name:
+                    module.FLAGS[name] = flags.FLAGS[name]
+                delattr(flags.FLAGS, name)
+            for name, flag in others.items():
+                if name == flag.name:
+                    flags.FLAGS[name] = flag
         SCRIPTS[script] = module
     return SCRIPTS[script]
 
