@@ -311,6 +311,13 @@ def test_a_loss_whose_paper_had_no_minibatch_discrimination_or_spectral_norm_tur
     assert make_config("gan", **choice, minibatch_discrimination=True).minibatch_discrimination  # given: it wins
 
 
+def test_a_penalty_replaces_only_what_came_with_the_clipping():
+    # wgan's clip, spectral norm and minibatch discrimination give way to the model's; hinge's spectral norm stays.
+    assert make_config("gan", loss="wgan", penalty="wgan-gp").spectral_norm
+    assert make_config("gan", loss="wgan", penalty="wgan-gp").minibatch_discrimination
+    assert make_config("infogan", loss="hinge", penalty="r1").spectral_norm
+
+
 @pytest.mark.parametrize("loss", ["hinge", "lsgan", "r1"])
 def test_hinge_lsgan_and_r1_keep_the_models_own_rates(loss):
     # Measured: their papers' rates for both networks trained dcgan far worse than its own 1e-3 / 1e-4.

@@ -172,6 +172,8 @@ class Recipe:
 
     source: str
     settings: dict
+    # The settings that come with weight clipping, which a penalty in force replaces (the model's own stay).
+    replaced_by_a_penalty: tuple = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,7 +196,6 @@ def _raw(logits):
 # norm over clipped weights left the WGAN critic rating fakes above reals. The penalties keep both: on gan, their
 # cells without them lost their recall (docs/results/gan.md#what-a-chosen-loss-brings).
 NO_BATCH_FEATURES = dict(minibatch_discrimination=False)
-CLIPPED_CRITIC = ("clip", "spectral_norm", "minibatch_discrimination")  # wgan's, which a penalty replaces
 LOSSES = {
     "ns": LossPair(ns_generator_loss, ns_discriminator_loss),
     "minimax": LossPair(
@@ -210,6 +211,7 @@ LOSSES = {
             "Arjovsky et al. 2017, algorithm 1: RMSProp at 5e-5, clip 0.01, 5 critic steps; no spectral norm",
             dict(g_lr=5e-5, d_lr=5e-5, beta_1=0.0, beta_2=0.99, clip=0.01, d_steps=5, spectral_norm=False)
             | NO_BATCH_FEATURES,
+            replaced_by_a_penalty=("clip", "spectral_norm", "minibatch_discrimination"),
         ),
     ),
     # hinge and lsgan keep the model's own rates: on dcgan after 5 epochs their papers' 2e-4 for both networks
@@ -294,16 +296,21 @@ def recipe_of(loss=None, penalty=None, penalty_in_force=None):
     """{option: (value, source)}: the settings that choosing `loss` and `penalty` brings (None: not chosen), the
     penalty's over the loss's; a penalty in force (chosen or not) replaces the loss's weight clipping and the
     critic the clipping came with (no spectral norm or minibatch discrimination): the model's own stays."""
+    penalised = (penalty_in_force or penalty) not in (None, "none")
     settings = {}
     for flag, recipe in (
         (f"--loss={loss}", loss and get_loss(loss).recipe),
         (f"--penalty={penalty}", penalty and get_penalty(penalty).recipe),
     ):
         if recipe:
-            settings.update({name: (value, f"{flag} ({recipe.source})") for name, value in recipe.settings.items()})
-    if (penalty_in_force or penalty) not in (None, "none"):
-        for name in CLIPPED_CRITIC:
-            settings.pop(name, None)
+            replaced = recipe.replaced_by_a_penalty if penalised else ()
+            settings.update(
+                {
+                    name: (value, f"{flag} ({recipe.source})")
+                    for name, value in recipe.settings.items()
+                    if name not in replaced
+                }
+            )
     return settings
 
 
