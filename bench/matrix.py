@@ -21,7 +21,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import quality  # noqa: E402  (bench/quality.py: its flags, and its runs)
 
 from tfganzoo import config as config_lib  # noqa: E402
-from tfganzoo import options  # noqa: E402
 
 CELLS = {
     "recipe": "",
@@ -66,10 +65,7 @@ def chosen_cells():
 
 def config_of(model, cell):
     """The Config train.py makes of the cell's command for `model` (its recipe and choices resolved)."""
-    values = flags.FlagValues()
-    options.define_flags(config_lib.FIELDS.values(), values, "train.py")
-    values(["train.py", f"--model={model}", f"--dataset={FLAGS.dataset}", *shlex.split(CELLS[cell])])
-    return config_lib.make_config(**options.values_from_flags(config_lib.FIELDS.values(), values))
+    return config_lib.config_from_args([f"--model={model}", f"--dataset={FLAGS.dataset}", *shlex.split(CELLS[cell])])
 
 
 def train_cell(model, cell):
@@ -80,9 +76,9 @@ def train_cell(model, cell):
 def train_row(model):
     """{cell: its runs}. A cell whose choice the model's recipe already makes (gan's minibatch discrimination)
     is not trained again: it holds the recipe cell's runs, the same object."""
-    row = {}
+    recipe, row = config_of(model, "recipe"), {}
     for cell in chosen_cells():
-        same = cell != "recipe" and config_of(model, cell) == config_of(model, "recipe")
+        same = cell != "recipe" and config_of(model, cell) == recipe
         row[cell] = row["recipe"] if same else train_cell(model, cell)
     return row
 

@@ -96,15 +96,9 @@ def with_data_shape(config, image_shape=None, num_classes=10):
 
 def config_from_args(*args):
     """The Config train.py makes of its command-line arguments, made in this process (no TensorFlow start-up)."""
-    from absl import flags
-
     from tfganzoo import config as config_lib
-    from tfganzoo import options
 
-    flag_values = flags.FlagValues()
-    options.define_flags(config_lib.FIELDS.values(), flag_values, "train.py")
-    flag_values(["train.py", *map(str, args)])
-    return config_lib.make_config(**options.values_from_flags(config_lib.FIELDS.values(), flag_values))
+    return config_lib.config_from_args(args)
 
 
 # What run_script gives train.py unless a test names the flag: 100 samples scored after training instead of

@@ -404,6 +404,17 @@ def make_config(model, dataset=None, lr=None, preset=None, **given):
     return config
 
 
+def config_from_args(args):
+    """The Config that train.py's option flags `args` (e.g. ["--model=gan", "--loss=lsgan"]) make, in this
+    process: what a test or a benchmark asks of a command line without running it."""
+    from absl import flags
+
+    flag_values = flags.FlagValues()
+    options.define_flags(FIELDS.values(), flag_values, "train.py")
+    flag_values(["train.py", *map(str, args)])
+    return make_config(**options.values_from_flags(FIELDS.values(), flag_values))
+
+
 def validate(config, source=""):
     """Raises a UserError naming the first invalid value (and the valid choices, for names)."""
     try:
