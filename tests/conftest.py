@@ -15,7 +15,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from absl import flags
+from absl import app, flags
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -127,12 +127,15 @@ SCRIPTS = {}  # script name -> its module, imported once per test process by run
 
 
 def script_module(script):
-    """sample.py or evaluate.py imported into this process, its flags moved from absl's global FlagValues to the
-    module's own: both scripts define --run_dir, --output and --seed."""
+    """A script (sample.py, evaluate.py, bench/quality.py, ...) imported into this process, its flags moved from
+    absl's global FlagValues to the module's own: sample.py and evaluate.py both define --run_dir, --output and
+    --seed. A helper script it imports for its flags (bench/matrix.py imports bench/quality.py) reads the same
+    FlagValues, and is imported afresh by the next script that imports it."""
     if script not in SCRIPTS:
         others = {name: flags.FLAGS[name] for name in list(flags.FLAGS)}  # set aside: a test may define --features
         for name in others:
             delattr(flags.FLAGS, name)
+        imported = set(sys.modules)
         spec = importlib.util.spec_from_file_location(f"script_{Path(script).stem}", ROOT / script)
         module = importlib.util.module_from_spec(spec)
         try:
@@ -146,13 +149,17 @@ def script_module(script):
             for name, flag in others.items():
                 if name == flag.name:
                     flags.FLAGS[name] = flag
+            for name in set(sys.modules) - imported:
+                if getattr(sys.modules[name], "FLAGS", None) is flags.FLAGS:
+                    sys.modules.pop(name).FLAGS = module.FLAGS
         SCRIPTS[script] = module
     return SCRIPTS[script]
 
 
 def run_main(script, *args):
-    """Runs sample.py's or evaluate.py's main in this process, as run_script would in a new one (same result
-    fields), sparing TensorFlow's start-up: for the cases after the first, which run_script checks end to end."""
+    """Runs a script's main in this process, as run_script would in a new one (same result fields), sparing
+    TensorFlow's start-up (about 8 s a process): for the cases after the first, which run_script checks end to
+    end. What the script's own subprocesses print is not in the result's output."""
     module = script_module(script)
     module.FLAGS.unparse_flags()
     stdout, stderr = io.StringIO(), io.StringIO()
@@ -164,6 +171,12 @@ def run_main(script, *args):
             returncode = e.code if isinstance(e.code, int) else 1
             if isinstance(e.code, str):
                 print(e.code, file=sys.stderr)
+        except flags.Error as e:  # a flag's validator: absl's app.run prints this line and exits 1
+            print(f"FATAL Flags parsing error: {e}", file=sys.stderr)
+            returncode = 1
+        except app.UsageError as e:  # app.run prints the script's usage, then the error
+            print(e, file=sys.stderr)
+            returncode = e.exitcode
     return subprocess.CompletedProcess([script, *args], returncode, stdout.getvalue(), stderr.getvalue())
 
 

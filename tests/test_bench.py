@@ -1,14 +1,13 @@
 """The benchmark scripts: bench/throughput.py in a tiny mode, bench/quality.py's table and curves."""
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 from PIL import Image
 
-from conftest import ROOT
+from conftest import ROOT, run_main
 from tfganzoo import models
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -18,29 +17,28 @@ pytestmark = pytest.mark.slow
 
 
 def run_bench(script, *args):
-    """Runs a bench/ script from the repository root, as a user would; returns the CompletedProcess."""
+    """Runs a bench/ script from the repository root, as a user would, in a new process; returns the
+    CompletedProcess. For the cases where what the script's own train.py runs print is checked."""
     return subprocess.run(
         [sys.executable, f"bench/{script}", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
 
 
+def run_bench_main(script, *args):
+    """The same in this process (conftest.run_main): the cases that start no train.py, or only the benchmark's
+    own measuring processes."""
+    return run_main(f"bench/{script}", *args)
+
+
 def test_throughput_benchmark_runs_in_a_tiny_mode():
-    result = subprocess.run(
-        [
-            sys.executable,
-            "bench/throughput.py",
-            "--models=gan",
-            "--variants=tutorial,fit",  # not `default`: its XLA compilation would double the test's time
-            "--rounds=1",
-            "--windows=1",
-            "--window_steps=20",
-            "--num_images=256",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    result = run_bench_main(
+        "throughput.py",
+        "--models=gan",
+        "--variants=tutorial,fit",  # not `default`: its XLA compilation would double the test's time
+        "--rounds=1",
+        "--windows=1",
+        "--window_steps=20",
+        "--num_images=256",
     )
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
@@ -51,7 +49,7 @@ def test_throughput_benchmark_runs_in_a_tiny_mode():
 
 
 def test_throughput_variants_name_train_py_options_or_are_refused():
-    result = run_bench("throughput.py", "--models=cgan", "--variants=default,default+penalty_wieght=1")
+    result = run_bench_main("throughput.py", "--models=cgan", "--variants=default,default+penalty_wieght=1")
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "unknown option 'penalty_wieght' in variant 'default+penalty_wieght=1'" in result.stderr
 
@@ -72,7 +70,7 @@ def test_quality_benchmark_tabulates_finished_runs_and_plots_their_curves(tmp_pa
         (tmp_path / name / "metrics.csv").write_text(
             f"epoch,fid,recall,label_accuracy\n1,400,0,0.1\n2,{fid},0.25,0.75\n"
         )
-    result = run_bench(
+    result = run_bench_main(
         "quality.py",
         "--models=cgan",
         "--presets=default,tutorial",
@@ -91,14 +89,14 @@ def test_quality_benchmark_tabulates_finished_runs_and_plots_their_curves(tmp_pa
 
 
 def test_quality_benchmark_refuses_another_tag_that_has_not_finished(tmp_path):
-    result = run_bench("quality.py", "--models=cgan", "--also=g4", "--seeds=1", f"--log_dir={tmp_path}")
+    result = run_bench_main("quality.py", "--models=cgan", "--also=g4", "--seeds=1", f"--log_dir={tmp_path}")
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert f"--also=g4: {tmp_path}/cgan-g4-s1/metrics.json does not exist" in result.stderr
     assert not list(tmp_path.iterdir())  # nothing trained
 
 
 def test_quality_benchmark_refuses_curves_without_evaluations(tmp_path):
-    result = run_bench("quality.py", "--eval_every=0", f"--plot_dir={tmp_path}", f"--log_dir={tmp_path}")
+    result = run_bench_main("quality.py", "--eval_every=0", f"--plot_dir={tmp_path}", f"--log_dir={tmp_path}")
     assert result.returncode != 0
     assert "--plot_dir plots the --eval_every curves" in result.stderr and "Traceback" not in result.stderr
     assert not list(tmp_path.iterdir())  # nothing trained
@@ -147,7 +145,7 @@ def fake_run(log_dir, name, scores, sha="ab"):
 def write_docs(log_dir, docs_root, models):
     """bench/quality.py --write_docs on the finished runs of `models` (a comma-separated list) in `log_dir`."""
     args = [f"--models={models}", "--presets=default,tutorial", "--seeds=1,2", "--epochs=2", f"--log_dir={log_dir}"]
-    return run_bench("quality.py", *args, "--write_docs", f"--docs_root={docs_root}")
+    return run_bench_main("quality.py", *args, "--write_docs", f"--docs_root={docs_root}")
 
 
 def test_quality_benchmark_writes_the_cards_and_the_readme_table_from_the_runs(tmp_path):
@@ -200,7 +198,7 @@ def test_quality_benchmark_writes_the_cards_and_the_readme_table_from_the_runs(t
 def test_quality_benchmark_refuses_runs_scored_by_different_classifiers(tmp_path):
     fake_run(tmp_path, "dcgan-s1", {"fid": 4.0}, sha="ab")
     fake_run(tmp_path, "dcgan-s2", {"fid": 5.0}, sha="cd")
-    result = run_bench(
+    result = run_bench_main(
         "quality.py",
         "--models=dcgan",
         "--seeds=1,2",
@@ -240,7 +238,7 @@ def test_matrix_benchmark_tabulates_the_cells_against_their_floors(tmp_path):
         f"--log_dir={tmp_path}",
         f"--docs_root={tmp_path}",
     ]
-    result = run_bench("matrix.py", *args, "--write_docs")
+    result = run_bench_main("matrix.py", *args, "--write_docs")
     assert result.returncode == 0, result.stderr
     doc = (tmp_path / "docs" / "matrix.md").read_text()
     assert "| `dcgan` | `recipe` | – | 10.0 | 0.50 | 2.20 | – | met |" in doc
@@ -254,11 +252,11 @@ def test_matrix_benchmark_tabulates_the_cells_against_their_floors(tmp_path):
     assert "Each cell is `python train.py --model=dcgan --dataset=fashion_mnist --epochs=5 --seed=S` with" in doc
     # Another model's section is written beside it, scored by its own classifier; dcgan's stays as it was.
     fake_run(tmp_path, "gan-recipe-s1", {"fid": 20.0, "recall": 0.4, **entropy}, sha="cd")
-    result = run_bench("matrix.py", "--models=gan", "--cells=ns", *args[2:], "--write_docs")
+    result = run_bench_main("matrix.py", "--models=gan", "--cells=ns", *args[2:], "--write_docs")
     assert result.returncode == 0, result.stderr
     both = (tmp_path / "docs" / "matrix.md").read_text()
     assert both.startswith(doc.rstrip()) and "| `gan` | `ns` (the recipe) |" in both and "`cd`" in both
-    result = run_bench("matrix.py", *args[:1], *args[2:], "--cells=lsgan,wgan")
+    result = run_bench_main("matrix.py", *args[:1], *args[2:], "--cells=lsgan,wgan")
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "bench/matrix.py: error: unknown cells wgan; valid choices: recipe, ns, minimax" in result.stderr
 
@@ -284,7 +282,7 @@ def test_time_to_quality_is_the_first_evaluation_from_which_every_target_holds(t
         [(1, 5, 200, 0.0, 0.1), (2, 10, 29, 0.25, 0.9), (3, 15, 31, 0.3, 0.9), (4, 20, 29, 0.3, 0.9)],
     )
     args = ["--models=cgan", "--seeds=1", "--epochs=4", f"--log_dir={tmp_path}", f"--docs_root={tmp_path}"]
-    result = run_bench("time_to_quality.py", *args, "--write_docs")
+    result = run_bench_main("time_to_quality.py", *args, "--write_docs")
     assert result.returncode == 0, result.stderr
     row = "| `cgan` | 1 | 30.0 | 40 s (epoch 4) | 20 s (epoch 4) | 2.00 | 10.0 / 5.0 |"
     assert row in result.stdout
@@ -295,7 +293,7 @@ def test_time_to_quality_is_the_first_evaluation_from_which_every_target_holds(t
     (tmp_path / "cgan-tutorial-s1" / "metrics.csv").write_text(
         "epoch,num_samples,train_seconds,fid,recall,class_entropy,label_accuracy\n1,100,5,200,0,2.2,0.1\n2,100,80,40,0.3,2.2,0.9\n"
     )
-    result = run_bench("time_to_quality.py", *args)
+    result = run_bench_main("time_to_quality.py", *args)
     assert "| `cgan` | 1 | 30.0 | 40 s (epoch 4) | not within 2 epochs (80 s) | < 0.50 | 10.0 / 40.0 |" in result.stdout
 
 
