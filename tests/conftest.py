@@ -158,8 +158,9 @@ def script_module(script):
 
 def run_main(script, *args):
     """Runs a script's main in this process, as run_script would in a new one (same result fields), sparing
-    TensorFlow's start-up (about 8 s a process): for the cases after the first, which run_script checks end to
-    end. What the script's own subprocesses print is not in the result's output."""
+    TensorFlow's start-up (about 8 s a process): for the cases after the first of sample.py, evaluate.py and
+    bench/quality.py, which run in a new process as a user runs them; the other bench scripts' `__main__` is
+    app.run(main) alone. What the script's own subprocesses print is not in the result's output."""
     module = script_module(script)
     module.FLAGS.unparse_flags()
     stdout, stderr = io.StringIO(), io.StringIO()
