@@ -148,9 +148,6 @@ def test_unconditional_gan_trains_and_samples_without_labels(tiny_idx_dir, tmp_p
     assert result.returncode != 0 and "only for conditional models" in result.stderr
 
 
-# TensorFlow's C++ runtime prints these at start-up, before any setting can silence it.
-
-
 @pytest.mark.parametrize("model", ["acgan", "infogan"])  # dcgan's run is the colour folder's below
 def test_conv_models_train_reload_and_sample(tiny_idx_dir, tmp_path, model):
     result = run_script(
