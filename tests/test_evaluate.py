@@ -12,6 +12,7 @@ from conftest import config_from_args, make_digits, one_line_error, run_main, ru
 from tfganzoo import evaluation, models, training
 from tfganzoo.config import make_config
 from tfganzoo.errors import UserError
+from tfganzoo.startup import STARTUP_NOISE
 
 pytestmark = pytest.mark.slow
 SCORES = ["fid", "kid", "kid_stderr", "precision", "recall", "classifier_score", "class_entropy"]
@@ -38,6 +39,7 @@ def test_evaluate_reports_every_score_and_the_classifier_identity(tiny_idx_dir, 
     ]
     result = run_script("evaluate.py", *args)  # as a user runs it; the other evaluate.py cases run in this process
     assert result.returncode == 0, result.stderr
+    assert not STARTUP_NOISE.search(result.stderr)  # TensorFlow's start-up lines stay hidden
     report = json.loads((tmp_path / "metrics.json").read_text())
     scores, identity = report["scores"], report["features"]
     assert list(scores) == SCORES + ["code_accuracy"]
