@@ -156,6 +156,26 @@ def script_module(script):
     return SCRIPTS[script]
 
 
+def app_run_exit_code(module, argv):
+    """The exit code of absl's app.run(module.main) for `argv`, its messages printed on sys.stderr as app.run
+    prints them. Like app.run, it reads a flags.Error as a bad command line only while parsing the flags."""
+    try:
+        argv = module.FLAGS(argv)
+    except flags.Error as e:  # a flag's validator
+        print(f"FATAL Flags parsing error: {e}", file=sys.stderr)
+        return 1
+    try:
+        module.main(argv)
+    except SystemExit as e:  # the scripts exit with their one-line error as the code
+        if isinstance(e.code, str):
+            print(e.code, file=sys.stderr)
+        return e.code if isinstance(e.code, int) else 1
+    except app.UsageError as e:  # app.run prints the script's usage, then the error
+        print(e, file=sys.stderr)
+        return e.exitcode
+    return 0
+
+
 def run_main(script, *args):
     """Runs a script's main in this process, as run_script would in a new one (same result fields), sparing
     TensorFlow's start-up (about 8 s a process): for the cases after the first of sample.py, evaluate.py and
@@ -165,19 +185,7 @@ def run_main(script, *args):
     module.FLAGS.unparse_flags()
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        try:
-            module.main(module.FLAGS([script, *map(str, args)]))
-            returncode = 0
-        except SystemExit as e:  # the scripts exit with their one-line error as the code
-            returncode = e.code if isinstance(e.code, int) else 1
-            if isinstance(e.code, str):
-                print(e.code, file=sys.stderr)
-        except flags.Error as e:  # a flag's validator: absl's app.run prints this line and exits 1
-            print(f"FATAL Flags parsing error: {e}", file=sys.stderr)
-            returncode = 1
-        except app.UsageError as e:  # app.run prints the script's usage, then the error
-            print(e, file=sys.stderr)
-            returncode = e.exitcode
+        returncode = app_run_exit_code(module, [script, *map(str, args)])
     return subprocess.CompletedProcess([script, *args], returncode, stdout.getvalue(), stderr.getvalue())
 
 
