@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,8 +20,8 @@ import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing.plugin_event_accumulator import EventAccumulator
 
-from conftest import ROOT, config_from_args, one_line_error, run_script
-from tfganzoo import checkpoints, sampling, training
+from conftest import ROOT, config_from_args, one_line_error, run_main, run_script
+from tfganzoo import callbacks, checkpoints, sampling, training
 from tfganzoo.config import make_config
 from tfganzoo.errors import UserError
 
@@ -114,6 +115,35 @@ def same_generator(run_dir, reference):
     (_, a), (_, b) = sampling.load_run(run_dir), sampling.load_run(reference)
     latent = a.fixed_latent(8, seed=0)
     return np.array_equal(sampling.generate(a, latent), sampling.generate(b, latent))
+
+
+def test_a_resume_marker_sorts_between_the_interrupted_and_the_resumed_runs_files(tmp_path):
+    """TensorBoard reads event files in name order, `events.out.tfevents.<second>.<host>.<pid>.<counter>...`.
+    Two runs in one process (a notebook that trains, then resumes) can write within one second, and counters
+    compare as text (`.12.v2` sorts before `.3`): the marker's file must come after every file the interrupted
+    run wrote and before any the resumed run writes, whatever its counter, or TensorBoard drops the resumed
+    epochs or keeps the interrupted ones."""
+
+    def write(values):
+        writer = tf.summary.create_file_writer(str(tmp_path))
+        with writer.as_default():
+            for step, value in values.items():
+                tf.summary.scalar("loss", value, step=step)
+        writer.close()
+
+    callbacks.mark_start(tmp_path, 0)  # as a run's start does: TensorBoard takes the first START as no restart
+    write({1: 1.0, 2: 2.0, 3: 3.0})  # interrupted after its checkpoint of epoch 1
+    before = set(os.listdir(tmp_path))
+    callbacks.mark_start(tmp_path, 2)
+    (marker,) = set(os.listdir(tmp_path)) - before
+    same_second = f"events.out.tfevents.{marker.split('.')[3]}.{socket.gethostname()}.{os.getpid()}"
+    assert all(name < marker for name in before)
+    assert all(marker < f"{same_second}.{counter}{end}" for counter in range(1000) for end in ("", ".v2"))
+    write({2: 20.0, 3: 30.0})
+    accumulator = EventAccumulator(str(tmp_path))
+    accumulator.Reload()
+    events = accumulator.Tensors("loss")
+    assert [(e.step, tf.make_ndarray(e.tensor_proto).item()) for e in events] == [(1, 1.0), (2, 20.0), (3, 30.0)]
 
 
 def test_two_runs_with_the_same_seed_write_the_same_loss_csv(reference, tiny_idx_dir, tmp_path):

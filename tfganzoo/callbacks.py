@@ -7,6 +7,9 @@ on_train_end: a resumed run calls fit more than once, and an interrupted one mus
 
 import csv
 import dataclasses
+import os
+import re
+import socket
 import time
 from pathlib import Path
 
@@ -15,7 +18,7 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 from tensorboard.compat.proto import event_pb2
 from tensorboard.plugins.hparams import api as hparams_api
-from tensorboard.summary.writer.event_file_writer import EventFileWriter
+from tensorboard.summary.writer.record_writer import RecordWriter
 
 from tfganzoo import evaluation, images, sampling
 from tfganzoo.files import atomic_path, write_text_atomic
@@ -36,11 +39,28 @@ def write_hparams(config, directory):
 
 def mark_start(directory, step):
     """Writes a SessionLog.START event at `step`: TensorBoard then drops whatever this directory holds from
-    `step` on, written by an interrupted run after its last checkpoint and written again after resuming."""
-    writer = EventFileWriter(str(directory))
+    `step` on, written by an interrupted run after its last checkpoint and written again after resuming.
+
+    TensorBoard reads a directory's event files in name order, `events.out.tfevents.<second>.<host>.<pid>.<n>`,
+    so the marker's file must sort after every file before it and before every file after it. Its name is
+    that prefix without `.<n>`, which sorts before the later files of the same second and process (their
+    counters compare as text: `.4` would sort after `.10.v2`); if a file of this second is already there (an
+    earlier run in this process), it waits for the next second.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    seconds = (re.match(r"events\.out\.tfevents\.(\d+)", p.name) for p in directory.iterdir())
+    newest = max((int(match[1]) for match in seconds if match), default=0)
+    deadline = min(newest + 1, time.time() + 1)  # at most a second, whatever clock wrote those files
+    while time.time() < deadline:
+        time.sleep(0.05)
+    now = time.time()
+    path = directory / f"events.out.tfevents.{int(now):010d}.{socket.gethostname()}.{os.getpid()}"
     start = event_pb2.SessionLog(status=event_pb2.SessionLog.START)
-    writer.add_event(event_pb2.Event(wall_time=time.time(), step=step, session_log=start))
-    writer.close()
+    with open(path, "wb") as f:
+        records = RecordWriter(f)
+        records.write(event_pb2.Event(wall_time=now, file_version="brain.Event:2").SerializeToString())
+        records.write(event_pb2.Event(wall_time=now, step=step, session_log=start).SerializeToString())
 
 
 def truncate_csv(path, epochs):
