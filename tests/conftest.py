@@ -107,14 +107,20 @@ def config_from_args(*args):
 QUICK_TRAIN_FLAGS = ("--final_eval_samples=100", "--jit_compile=false")
 
 
+def with_quick_flags(script, args, quick_flags=QUICK_TRAIN_FLAGS):
+    """The arguments as strings; for train.py with each of `quick_flags` the arguments do not set."""
+    args = list(map(str, args))
+    if script != "train.py":
+        return args
+    named = {arg.partition("=")[0] for arg in args}
+    return [*args, *(flag for flag in quick_flags if flag.partition("=")[0] not in named)]
+
+
 def run_script(script, *args, timeout=300, quick_flags=QUICK_TRAIN_FLAGS):
     """Runs train.py or sample.py as a user would; returns the CompletedProcess (text output)."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
-    if script == "train.py":
-        named = {str(arg).partition("=")[0] for arg in args}
-        args = (*args, *(flag for flag in quick_flags if flag.partition("=")[0] not in named))
     return subprocess.run(
-        [sys.executable, str(ROOT / script), *map(str, args)],
+        [sys.executable, str(ROOT / script), *with_quick_flags(script, args, quick_flags)],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -124,6 +130,7 @@ def run_script(script, *args, timeout=300, quick_flags=QUICK_TRAIN_FLAGS):
 
 
 SCRIPTS = {}  # script name -> its module, imported once per test process by run_main
+ABSL_LOGGING_FLAGS = {flag.name for flag in flags.FLAGS.flags_by_module_dict().get("absl.logging", [])}
 
 
 def script_module(script):
@@ -149,6 +156,8 @@ def script_module(script):
             for name, flag in others.items():
                 if name == flag.name:
                     flags.FLAGS[name] = flag
+                    if name in ABSL_LOGGING_FLAGS and name not in module.FLAGS:  # train.py reads --verbosity
+                        module.FLAGS[name] = flag
             for name in set(sys.modules) - imported:
                 if getattr(sys.modules[name], "FLAGS", None) is flags.FLAGS:
                     sys.modules.pop(name).FLAGS = module.FLAGS
@@ -177,15 +186,15 @@ def app_run_exit_code(module, argv):
 
 
 def run_main(script, *args):
-    """Runs a script's main in this process, as run_script would in a new one (same result fields), sparing
-    TensorFlow's start-up (about 8 s a process): for the cases after the first of sample.py, evaluate.py and
-    bench/quality.py, which run in a new process as a user runs them; the other bench scripts' `__main__` is
-    app.run(main) alone. What the script's own subprocesses print is not in the result's output."""
+    """Runs a script's main in this process, as run_script would in a new one (same result fields, train.py
+    with the same QUICK_TRAIN_FLAGS), sparing TensorFlow's start-up (about 8 s a process): for the cases
+    after the first of each script, which runs in a new process as a user runs it (docs/testing.md). What
+    TensorFlow's C++ runtime and the script's own subprocesses print is not in the result's output."""
     module = script_module(script)
     module.FLAGS.unparse_flags()
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        returncode = app_run_exit_code(module, [script, *map(str, args)])
+        returncode = app_run_exit_code(module, [script, *with_quick_flags(script, args)])
     return subprocess.CompletedProcess([script, *args], returncode, stdout.getvalue(), stderr.getvalue())
 
 

@@ -132,7 +132,7 @@ def test_interpolation_refuses_a_label_out_of_range(cgan_run, tmp_path):
 
 
 def test_unconditional_gan_trains_and_samples_without_labels(tiny_idx_dir, tmp_path):
-    result = run_script(
+    result = run_main(
         "train.py",
         "--model=gan",
         f"--data_path={tiny_idx_dir}",
@@ -152,7 +152,7 @@ def test_unconditional_gan_trains_and_samples_without_labels(tiny_idx_dir, tmp_p
 
 @pytest.mark.parametrize("model", ["acgan", "infogan"])  # dcgan's run is the colour folder's below
 def test_conv_models_train_reload_and_sample(tiny_idx_dir, tmp_path, model):
-    result = run_script(
+    result = run_main(
         "train.py",
         f"--model={model}",
         f"--data_path={tiny_idx_dir}",
@@ -177,7 +177,7 @@ def test_colour_folder_run_and_gif_interpolation(tmp_path):
 
     write_pictures(tmp_path / "pictures" / "red", (220, 30, 30), 6)
     write_pictures(tmp_path / "pictures" / "blue", (30, 30, 220), 6)
-    result = run_script(
+    result = run_main(
         "train.py",
         "--model=dcgan",
         "--dataset=folder",
@@ -202,19 +202,20 @@ def test_colour_folder_run_and_gif_interpolation(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args,message",
+    "args,message,in_a_process",
     [
-        # One case per kind of check that train.py itself makes (each run pays TensorFlow's start-up): a name
-        # outside its choices, the values together, the data against the options. The library's checks of the
-        # flags and the data are the next test's, in this process.
-        (["--model=dcgann"], "value should be one of <acgan|cgan|dcgan|gan|infogan>"),
-        (["--lr=0"], "g_lr must be positive, got 0.0"),
-        (["--batch_size=100"], "--batch_size=100 is larger than the dataset \\(64 examples\\)"),
+        # One case per kind of check that train.py itself makes: a name outside its choices, the values together,
+        # the data against the options. The first runs train.py as a user does (TensorFlow's start-up, the exit
+        # status); the others its main in this process. The library's checks of the flags and the data are the
+        # next test's.
+        (["--model=dcgann"], "value should be one of <acgan|cgan|dcgan|gan|infogan>", True),
+        (["--lr=0"], "g_lr must be positive, got 0.0", False),
+        (["--batch_size=100"], "--batch_size=100 is larger than the dataset \\(64 examples\\)", False),
     ],
 )
-def test_train_bad_input_is_one_clear_line_and_writes_nothing(tiny_idx_dir, tmp_path, args, message):
+def test_train_bad_input_is_one_clear_line_and_writes_nothing(tiny_idx_dir, tmp_path, args, message, in_a_process):
     args = [f"--data_path={tiny_idx_dir}", f"--log_dir={tmp_path}/logs", "--epochs=1", *args]
-    result = run_script("train.py", *args)
+    result = (run_script if in_a_process else run_main)("train.py", *args)
     lines = one_line_error(result)
     assert len(lines) == 1 and re.search(message, lines[0]), result.stderr
     assert not STARTUP_NOISE.search(result.stderr)  # caught at import; the error after it passes through
@@ -240,7 +241,7 @@ def test_corrupt_data_file_is_named(tiny_idx_dir, tmp_path):
     for f in tiny_idx_dir.iterdir():
         (tmp_path / f.name).write_bytes(f.read_bytes())
     (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"garbage")
-    result = run_script("train.py", f"--data_path={tmp_path}", f"--log_dir={tmp_path}/logs")
+    result = run_main("train.py", f"--data_path={tmp_path}", f"--log_dir={tmp_path}/logs")
     assert one_line_error(result) == [
         f"train.py: error: cannot read {tmp_path}/train-labels-idx1-ubyte.gz: Not a gzipped file (b'ga')"
     ]

@@ -214,7 +214,7 @@ def cyclegan_run(tmp_path_factory):
     common = cyclegan_flags(data, log_dir)
     first = run_script("train.py", *common, "--epochs=1")
     assert first.returncode == 0, first.stderr
-    resumed = run_script("train.py", *common, "--epochs=2")
+    resumed = run_main("train.py", *common, "--epochs=2")  # in this process: resumed from another one
     assert resumed.returncode == 0 and "Resuming" in resumed.stdout, resumed.stderr
     return log_dir / "cyclegan-unpaired", data
 
@@ -251,7 +251,7 @@ def test_a_cyclegan_run_logs_its_cycle_draws_reconstructions_and_scores_them(cyc
 @pytest.mark.slow
 def test_a_resumed_cyclegan_run_is_the_uninterrupted_run(cyclegan_run, tmp_path):
     run, data = cyclegan_run
-    straight = run_script("train.py", *cyclegan_flags(data, tmp_path), "--epochs=2")
+    straight = run_main("train.py", *cyclegan_flags(data, tmp_path), "--epochs=2")
     assert straight.returncode == 0, straight.stderr
     assert (tmp_path / "cyclegan-unpaired" / "loss.csv").read_text() == (run / "loss.csv").read_text()
 

@@ -19,7 +19,7 @@ SCORES = ["fid", "kid", "kid_stderr", "precision", "recall", "classifier_score",
 
 
 def test_evaluate_reports_every_score_and_the_classifier_identity(tiny_idx_dir, tmp_path):
-    result = run_script(
+    result = run_main(
         "train.py",
         "--model=infogan",
         f"--data_path={tiny_idx_dir}",
@@ -66,7 +66,7 @@ def test_evaluate_reports_every_score_and_the_classifier_identity(tiny_idx_dir, 
 @pytest.fixture(scope="module")
 def evaluated_run(tmp_path_factory, tiny_idx_dir):
     log_dir = tmp_path_factory.mktemp("logs")
-    result = run_script(
+    result = run_main(
         "train.py",
         "--model=cgan",
         f"--data_path={tiny_idx_dir}",
@@ -156,7 +156,7 @@ def test_a_folder_is_scored_against_its_own_images(tmp_path):
 
     write_pictures(tmp_path / "pictures" / "red", (220, 30, 30), 6)
     write_pictures(tmp_path / "pictures" / "blue", (30, 30, 220), 6)
-    result = run_script(
+    result = run_main(
         "train.py",
         "--model=gan",
         "--dataset=folder",
@@ -214,7 +214,7 @@ def test_unlabelled_data_skips_the_default_evaluation_and_refuses_eval_every(tmp
         "has 1 class; use --features=inception"
     )
     assert not (tmp_path / "logs").exists()
-    result = run_script("train.py", *args)
+    result = run_main("train.py", *args)
     assert result.returncode == 0, result.stderr
     assert "No evaluation after training: cannot evaluate: the evaluation classifier needs labelled" in result.stdout
     assert not (tmp_path / "logs" / "gan-folder" / "metrics.json").exists()

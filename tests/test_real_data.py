@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_main, run_script
+from conftest import ROOT, run_main
 from tfganzoo import datasets
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -57,7 +57,7 @@ def test_fashion_mnist_is_found_locally_and_complete():
 
 @pytest.mark.slow
 def test_cgan_trains_briefly_on_real_fashion_mnist(tmp_path, fashion_classifier):
-    result = run_script(
+    result = run_main(
         "train.py",
         "--model=cgan",
         "--preset=tutorial",

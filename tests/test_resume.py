@@ -105,7 +105,7 @@ def interrupt(args, pause, send, tmp_path, extra_env=None):
 def reference(tiny_idx_dir, tmp_path_factory):
     """An uninterrupted run: what every interrupted-and-resumed run must reproduce."""
     log_dir = tmp_path_factory.mktemp("reference")
-    result = run_script("train.py", *train_args(tiny_idx_dir, log_dir))
+    result = run_main("train.py", *train_args(tiny_idx_dir, log_dir))  # the same-seed run below is a new process
     assert result.returncode == 0, result.stderr
     return log_dir / "dcgan-mnist"
 
@@ -171,7 +171,7 @@ def test_a_killed_run_resumes_and_finishes_as_if_never_killed(reference, tiny_id
         assert len(leftovers) == 1 and re.fullmatch(r"\.tmp-\d+-epoch_0002", leftovers[0]), leftovers
         assert [r[0] for r in rows(run_dir / "loss.csv")[1:]] == ["1", "2"]  # epoch 2 logged, not checkpointed
 
-    result = run_script("train.py", *args)
+    result = run_main("train.py", *args)  # resumed in another process than the one killed, as always
     assert result.returncode == 0, result.stderr
     assert f"Resuming {run_dir} from {resumed_from}" in result.stdout
     assert rows(run_dir / "loss.csv") == rows(reference / "loss.csv")  # every epoch once, the same numbers
@@ -192,7 +192,7 @@ def test_sigterm_saves_a_checkpoint_mid_epoch_and_the_rerun_continues_from_it(re
     )
     assert checkpoint.is_dir()
 
-    result = run_script("train.py", *args)
+    result = run_main("train.py", *args)
     assert result.returncode == 0, result.stderr
     assert f"Resuming {run_dir} from epoch 2, step 2" in result.stdout
     assert rows(run_dir / "loss.csv") == rows(reference / "loss.csv")  # epoch 2's means span both processes

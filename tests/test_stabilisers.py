@@ -11,7 +11,7 @@ import tensorflow as tf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from test_train_step import batch, tiny_gan
 
-from conftest import make_digits, run_main, run_script
+from conftest import make_digits, run_main
 from tfganzoo import losses, models
 from tfganzoo.config import make_config
 from tfganzoo.errors import UserError
@@ -247,7 +247,7 @@ def test_stabilisers_are_recorded_and_the_run_reloads(tiny_idx_dir, tmp_path):
         "--final_eval_samples=0",
         "--seed=1",
     ]
-    result = run_script("train.py", *args)
+    result = run_main("train.py", *args)
     assert result.returncode == 0, result.stderr
     run_dir = tmp_path / "dcgan-mnist"
     config = json.loads((run_dir / "config.json").read_text())

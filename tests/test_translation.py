@@ -178,7 +178,7 @@ def pix2pix_run(tmp_path_factory, tiny_idx_dir):
     common += ("--batch_size=8", "--steps_per_epoch=2")
     first = run_script("train.py", *common, "--epochs=1", "--seed=3")
     assert first.returncode == 0, first.stderr
-    resumed = run_script("train.py", *common, "--epochs=2")
+    resumed = run_main("train.py", *common, "--epochs=2")  # in this process: resumed from another one
     assert resumed.returncode == 0 and "Resuming" in resumed.stdout, resumed.stderr
     return log_dir / "pix2pix-edges2fashion"
 
@@ -204,7 +204,7 @@ def test_a_pix2pix_run_logs_l1_draws_triplets_and_scores_against_the_targets(pix
 
 @pytest.mark.slow
 def test_a_resumed_pix2pix_run_is_the_uninterrupted_run(pix2pix_run, tiny_idx_dir, tmp_path):
-    straight = run_script(
+    straight = run_main(
         "train.py",
         "--model=pix2pix",
         "--dataset=edges2fashion",
@@ -243,7 +243,7 @@ def test_sample_translates_a_users_images_in_name_order(pix2pix_run, tmp_path):
 
 @pytest.mark.slow
 def test_pix2pix_on_single_images_is_refused_before_anything_is_written(tiny_idx_dir, tmp_path):
-    result = run_script(
+    result = run_main(
         "train.py", "--model=pix2pix", "--dataset=fashion_mnist", f"--data_path={tiny_idx_dir}", f"--log_dir={tmp_path}"
     )
     assert one_line_error(result) == [
