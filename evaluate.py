@@ -9,6 +9,9 @@ training (seed 0), so the same weights and sample count give the same numbers as
 --by_class adds, for cgan and acgan, where the labels miss: each class's label accuracy, the class the
 classifier most often names instead, and the classifier's own accuracy on that class's real images; for
 infogan the same for each categorical value, under the class the code accuracy maps it to.
+--by_latent adds, for cgan and acgan, whether the misses depend on the latent: --num_samples / 10 latents,
+each drawn with every label, and how their misses spread (metrics.misses_by_latent): a dispersion near 1 and no
+latent that comes out one class whatever the label say the generator reads the label for every latent.
 --code_effects adds, for infogan, how strongly each continuous code acts on the images (see
 sampling.continuous_code_effects): 0 for a code the generator ignores, 1 for one that acts as new noise does.
 A pix2pix run is scored instead on the translations of the first --num_samples test sources against their true
@@ -47,6 +50,12 @@ flags.DEFINE_bool(
     "on that class's real images.",
 )
 flags.DEFINE_bool(
+    "by_latent",
+    False,
+    "Also, for cgan and acgan, how the label misses spread over latents, each drawn with "
+    "every label (--num_samples images in all).",
+)
+flags.DEFINE_bool(
     "code_effects",
     False,
     "Also, for infogan, each continuous code's effect: the mean pixel change as "
@@ -68,24 +77,38 @@ def main(argv):
         config = dataclasses.replace(config, features=FLAGS.features or config.features)
         if FLAGS.by_class:  # checked before the evaluator, which may first have to train a classifier
             evaluation.check_by_class(config.model, gan, config.features, FLAGS.num_samples)
+        if FLAGS.by_latent:
+            evaluation.check_by_latent(config.model, gan, config.features, FLAGS.num_samples)
         effects = sampling.continuous_code_effects(gan, FLAGS.num_samples, FLAGS.seed) if FLAGS.code_effects else {}
         evaluator = evaluation.evaluator_for(config, FLAGS.classifier_dir or config.classifier_dir)
         # Before generating: a dataset that cannot be scored this way is refused without that work first.
         real_scores = evaluator.evaluate_real(FLAGS.num_samples, FLAGS.seed) if FLAGS.real else None
         scores, by_class = evaluator.evaluate(gan, FLAGS.num_samples, FLAGS.seed, FLAGS.by_class)
         scores.update(effects)
+        by_latent = None
+        if FLAGS.by_latent:
+            by_latent = evaluator.misses_by_latent(gan, FLAGS.num_samples // gan.num_classes, FLAGS.seed)
     except UserError as e:
         raise SystemExit(f"evaluate.py: error: {e}") from None
     print(f"{config.model} on {config.dataset}, {FLAGS.num_samples} samples, run {FLAGS.run_dir}")
     print(evaluation.format_scores(scores, evaluator.identity))
     if by_class:
         print(evaluation.format_by_class(by_class))
+    if by_latent:
+        print(evaluation.format_misses_by_latent(by_latent))
     if real_scores:
         print(f"{FLAGS.num_samples} real training images, scored the same way:")
         print(evaluation.format_scores(real_scores, evaluator.identity))
     if FLAGS.output:
         evaluation.write_report(
-            FLAGS.output, FLAGS.run_dir, FLAGS.num_samples, scores, evaluator.identity, by_class, real_scores
+            FLAGS.output,
+            FLAGS.run_dir,
+            FLAGS.num_samples,
+            scores,
+            evaluator.identity,
+            by_class,
+            real_scores,
+            by_latent,
         )
 
 

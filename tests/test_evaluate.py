@@ -135,7 +135,7 @@ def test_final_evaluation_equals_evaluate_py_on_the_final_weights(evaluated_run,
     ]
 
 
-def test_accuracy_by_class_is_refused_where_it_means_nothing():
+def test_accuracy_by_class_and_misses_by_latent_are_refused_where_they_mean_nothing():
     def gan(name, **options):
         return models.build_gan(with_data_shape(make_config(name, seed=0, **options)))
 
@@ -149,6 +149,25 @@ def test_accuracy_by_class_is_refused_where_it_means_nothing():
         evaluation.check_by_class("infogan", gan("infogan", num_categorical=12), "classifier", 100)
     evaluation.check_by_class("acgan", gan("acgan"), "classifier", 10)
     evaluation.check_by_class("infogan", gan("infogan"), "classifier", 10)
+    # Misses by latent draw each latent with every label: a model that takes labels, the classifier's features.
+    with pytest.raises(UserError, match="draws by class .*this run: model infogan, features classifier"):
+        evaluation.check_by_latent("infogan", gan("infogan"), "classifier", 100)
+    with pytest.raises(UserError, match="model acgan, features inception"):
+        evaluation.check_by_latent("acgan", gan("acgan"), "inception", 100)
+    with pytest.raises(UserError, match="an image of every class: --num_samples=5 for 10 classes"):
+        evaluation.check_by_latent("cgan", gan("cgan"), "classifier", 5)
+    evaluation.check_by_latent("acgan", gan("acgan"), "classifier", 10)
+
+
+def test_misses_by_latent_draw_each_latent_with_every_label(evaluated_run, tmp_path):
+    run_dir, _ = evaluated_run
+    args = [f"--run_dir={run_dir}", "--num_samples=50", "--by_latent", f"--output={tmp_path / 'm.json'}"]
+    result = run_main("evaluate.py", *args)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "m.json").read_text())["by_latent"]
+    assert summary["latents"] == 5 and 0 <= summary["misses_per_latent"] <= 10
+    assert 0 <= summary["one_class_share"] <= 1 and 0 <= summary["worst_5pct_share"] <= 1
+    assert "5 latents, each with every label:" in result.stdout
 
 
 def test_a_folder_is_scored_against_its_own_images(tmp_path):

@@ -68,6 +68,19 @@ def test_confusion_matrix_counts_requested_against_predicted():
     np.testing.assert_array_equal(counts, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
 
 
+def test_misses_by_latent_by_hand():
+    # Four latents, each drawn with labels 0, 1, 2: two always right, one misses label 2, one comes out class 2
+    # whatever the label. Misses per latent 0, 0, 1, 2 (mean 0.75, variance 0.6875); each class is hit 3 times
+    # in 4, an independent variance of 3 x 3/16 = 0.5625, so a dispersion of 11/9.
+    summary = metrics.misses_by_latent([[0, 1, 2], [0, 1, 2], [0, 1, 1], [2, 2, 2]])
+    assert summary["latents"] == 4 and summary["misses_per_latent"] == 0.75
+    assert summary["dispersion"] == pytest.approx(11 / 9)
+    assert summary["worst_5pct_share"] == pytest.approx(2 / 3)  # one latent (5% of 4, at least one) of 3 misses
+    assert summary["one_class_share"] == 0.25
+    perfect = metrics.misses_by_latent([[0, 1], [0, 1]])
+    assert (perfect["dispersion"], perfect["worst_5pct_share"], perfect["one_class_share"]) == (None, 0.0, 0.0)
+
+
 def test_label_accuracy_and_the_best_mapping_of_codes_to_classes():
     labels = np.arange(100) % 10
     assert metrics.label_accuracy(np.eye(10)[labels], labels) == 1.0

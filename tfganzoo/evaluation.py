@@ -93,6 +93,14 @@ class Evaluator:
                 row["code"] = int(np.flatnonzero(code_to_class == row["class"])[0])
         return scores, rows
 
+    def misses_by_latent(self, gan, num_latents, seed=0):
+        """metrics.misses_by_latent for `num_latents` latents, each drawn with every label (cgan, acgan)."""
+        classes = gan.num_classes
+        latent = {name: np.repeat(v, classes, axis=0) for name, v in gan.fixed_latent(num_latents, seed).items()}
+        labels = np.tile(np.arange(classes), num_latents)
+        _, probabilities = self.extractor.features_and_probabilities(sampling.generate(gan, latent, labels))
+        return metrics.misses_by_latent(probabilities.argmax(axis=1).reshape(num_latents, classes))
+
     def evaluate_real(self, num_samples, seed=0):
         """The scores of `num_samples` training images drawn at random, scored as generated images are: what a
         generator drawing exactly the training distribution would get, the yardstick for a generator's scores
@@ -180,6 +188,20 @@ def check_by_class(model, gan, features, num_samples):
         )
 
 
+def check_by_latent(model, gan, features, num_samples):
+    """A UserError unless misses by latent can be measured: a model that draws by class, the classifier's
+    features, and a latent's worth of images (one per class)."""
+    if not gan.conditional or features != "classifier":
+        raise UserError(
+            f"misses by latent need a model that draws by class (cgan, acgan), scored with --features=classifier; "
+            f"this run: model {model}, features {features}"
+        )
+    if num_samples < gan.num_classes:
+        raise UserError(
+            f"misses by latent need an image of every class: --num_samples={num_samples} for {gan.num_classes} classes"
+        )
+
+
 def format_by_class(rows):
     """The by-class rows of Evaluator.evaluate as a table (with each class's categorical value for infogan)."""
     width = max(len(row["name"]) for row in rows)
@@ -193,6 +215,17 @@ def format_by_class(rows):
         for row in rows
     ]
     return "\n".join(lines)
+
+
+def format_misses_by_latent(summary):
+    """metrics.misses_by_latent's summary as two lines."""
+    dispersion = "-" if summary["dispersion"] is None else f"{summary['dispersion']:.2f}"
+    return (
+        f"  {summary['latents']} latents, each with every label: {summary['misses_per_latent']:.2f} misses per "
+        f"latent, dispersion {dispersion} (1: independent of the latent)\n"
+        f"  the worst 5% of latents hold {summary['worst_5pct_share']:.2f} of the misses; "
+        f"{summary['one_class_share']:.3f} of latents come out one class whatever the label"
+    )
 
 
 def describe(identity):
@@ -219,11 +252,13 @@ def format_scores(scores, identity):
     return "\n".join([f"  {name:<{width}}{value:10.4f}" for name, value in scores.items()] + [describe(identity)])
 
 
-def write_report(path, run_dir, num_samples, scores, identity, by_class=None, real_scores=None):
+def write_report(path, run_dir, num_samples, scores, identity, by_class=None, real_scores=None, by_latent=None):
     """The JSON report of one evaluation (written atomically)."""
     report = {"run_dir": str(run_dir), "num_samples": num_samples, "scores": scores, "features": identity}
     if by_class is not None:
         report["by_class"] = by_class
+    if by_latent is not None:
+        report["by_latent"] = by_latent
     if real_scores is not None:
         report["real_scores"] = real_scores
     write_text_atomic(path, json.dumps(report, indent=2) + "\n")

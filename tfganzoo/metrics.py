@@ -106,6 +106,28 @@ def confusion_matrix(requested, predicted, num_classes):
     return counts
 
 
+def misses_by_latent(predicted):
+    """How a conditional generator's label misses spread over its latents. predicted[m, k] is the class the
+    classifier names for latent m drawn with label k. Were the misses independent of the latent, each latent's
+    number of misses would be a sum of independent draws at the classes' own miss rates, with the variance
+    `independent`; a dispersion (the variance over it) well above 1, the worst latents holding most misses, or
+    latents drawn as one class whatever the label, say that the generator ignores the label for some latents."""
+    predicted = np.asarray(predicted)
+    latents, classes = predicted.shape
+    right = predicted == np.arange(classes)
+    rates = right.mean(axis=0)
+    misses = classes - right.sum(axis=1)
+    independent = float(np.sum(rates * (1 - rates)))
+    worst = np.sort(misses)[::-1][: max(1, latents // 20)]
+    return {
+        "latents": latents,
+        "misses_per_latent": float(misses.mean()),
+        "dispersion": float(misses.var() / independent) if independent else None,
+        "worst_5pct_share": float(worst.sum() / misses.sum()) if misses.any() else 0.0,
+        "one_class_share": float(np.mean((predicted == predicted[:, :1]).all(axis=1))),
+    }
+
+
 def best_mapping(codes, predicted, shape=None):
     """The one-to-one mapping from code values to classes under which the most codes name the class predicted
     for their image (Hungarian algorithm): mapping[code] is a class, or -1 for a code left without one.
