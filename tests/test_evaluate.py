@@ -135,28 +135,39 @@ def test_final_evaluation_equals_evaluate_py_on_the_final_weights(evaluated_run,
     ]
 
 
-def test_accuracy_by_class_and_misses_by_latent_are_refused_where_they_mean_nothing():
-    def gan(name, **options):
-        return models.build_gan(with_data_shape(make_config(name, seed=0, **options)))
+REFUSED = [  # (check, model, its options, features, num_samples, the error); misses by latent take labels alone
+    ("by_class", "gan", {}, "classifier", 100, "draws by class .*this run: model gan, features classifier"),
+    ("by_class", "cgan", {}, "inception", 100, "model cgan, features inception"),
+    ("by_class", "cgan", {}, "classifier", 5, "an image of every class: --num_samples=5 for 10 classes"),
+    (
+        "by_class",
+        "infogan",
+        {"num_categorical": 12},
+        "classifier",
+        100,
+        "one categorical value per class: this run has --num_categorical=12 for 10",
+    ),
+    ("by_latent", "infogan", {}, "classifier", 100, "draws by class .*this run: model infogan, features classifier"),
+    ("by_latent", "acgan", {}, "inception", 100, "model acgan, features inception"),
+    ("by_latent", "cgan", {}, "classifier", 5, "an image of every class: --num_samples=5 for 10 classes"),
+]
 
-    with pytest.raises(UserError, match="draws by class .*this run: model gan, features classifier"):
-        evaluation.check_by_class("gan", gan("gan"), "classifier", 100)
-    with pytest.raises(UserError, match="model cgan, features inception"):
-        evaluation.check_by_class("cgan", gan("cgan"), "inception", 100)
-    with pytest.raises(UserError, match="an image of every class: --num_samples=5 for 10 classes"):
-        evaluation.check_by_class("cgan", gan("cgan"), "classifier", 5)
-    with pytest.raises(UserError, match="one categorical value per class: this run has --num_categorical=12 for 10"):
-        evaluation.check_by_class("infogan", gan("infogan", num_categorical=12), "classifier", 100)
-    evaluation.check_by_class("acgan", gan("acgan"), "classifier", 10)
-    evaluation.check_by_class("infogan", gan("infogan"), "classifier", 10)
-    # Misses by latent draw each latent with every label: a model that takes labels, the classifier's features.
-    with pytest.raises(UserError, match="draws by class .*this run: model infogan, features classifier"):
-        evaluation.check_by_latent("infogan", gan("infogan"), "classifier", 100)
-    with pytest.raises(UserError, match="model acgan, features inception"):
-        evaluation.check_by_latent("acgan", gan("acgan"), "inception", 100)
-    with pytest.raises(UserError, match="an image of every class: --num_samples=5 for 10 classes"):
-        evaluation.check_by_latent("cgan", gan("cgan"), "classifier", 5)
-    evaluation.check_by_latent("acgan", gan("acgan"), "classifier", 10)
+
+def gan(name, **options):
+    return models.build_gan(with_data_shape(make_config(name, seed=0, **options)))
+
+
+@pytest.mark.parametrize("check,model,options,features,num_samples,message", REFUSED)
+def test_by_class_and_by_latent_are_refused_where_they_mean_nothing(
+    check, model, options, features, num_samples, message
+):
+    with pytest.raises(UserError, match=message):
+        getattr(evaluation, f"check_{check}")(model, gan(model, **options), features, num_samples)
+
+
+@pytest.mark.parametrize("check,model", [("by_class", "acgan"), ("by_class", "infogan"), ("by_latent", "acgan")])
+def test_by_class_and_by_latent_take_an_image_per_class(check, model):
+    getattr(evaluation, f"check_{check}")(model, gan(model), "classifier", 10)
 
 
 def test_misses_by_latent_draw_each_latent_with_every_label(evaluated_run, tmp_path):

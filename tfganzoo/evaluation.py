@@ -181,11 +181,7 @@ def check_by_class(model, gan, features, num_samples):
             f"accuracy by class needs one categorical value per class: this run has "
             f"--num_categorical={gan.num_categorical} for {gan.num_classes} classes"
         )
-    if num_samples < gan.num_classes:
-        raise UserError(
-            f"accuracy by class needs an image of every class: --num_samples={num_samples} for "
-            f"{gan.num_classes} classes"
-        )
+    _check_an_image_per_class("accuracy by class needs", gan, num_samples)
 
 
 def check_by_latent(model, gan, features, num_samples):
@@ -196,10 +192,12 @@ def check_by_latent(model, gan, features, num_samples):
             f"misses by latent need a model that draws by class (cgan, acgan), scored with --features=classifier; "
             f"this run: model {model}, features {features}"
         )
+    _check_an_image_per_class("misses by latent need", gan, num_samples)
+
+
+def _check_an_image_per_class(what, gan, num_samples):
     if num_samples < gan.num_classes:
-        raise UserError(
-            f"misses by latent need an image of every class: --num_samples={num_samples} for {gan.num_classes} classes"
-        )
+        raise UserError(f"{what} an image of every class: --num_samples={num_samples} for {gan.num_classes} classes")
 
 
 def format_by_class(rows):
