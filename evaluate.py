@@ -86,7 +86,7 @@ def main(argv):
         scores, by_class = evaluator.evaluate(gan, FLAGS.num_samples, FLAGS.seed, FLAGS.by_class)
         scores.update(effects)
         by_latent = None
-        if FLAGS.by_latent:
+        if FLAGS.by_latent:  # num_samples images: that many latents each drawn with every label
             by_latent = evaluator.misses_by_latent(gan, FLAGS.num_samples // gan.num_classes, FLAGS.seed)
     except UserError as e:
         raise SystemExit(f"evaluate.py: error: {e}") from None

@@ -94,10 +94,9 @@ class Evaluator:
         return scores, rows
 
     def misses_by_latent(self, gan, num_latents, seed=0):
-        """metrics.misses_by_latent for `num_latents` latents, each drawn with every label (cgan, acgan)."""
-        classes = gan.num_classes
-        latent = {name: np.repeat(v, classes, axis=0) for name, v in gan.fixed_latent(num_latents, seed).items()}
-        labels = np.tile(np.arange(classes), num_latents)
+        """metrics.misses_by_latent for `num_latents` latents, each drawn with every label (cgan, acgan): the
+        layout of the training grid, a row per latent."""
+        latent, labels, classes = sampling.training_grid(gan, seed, rows=num_latents)
         _, probabilities = self.extractor.features_and_probabilities(sampling.generate(gan, latent, labels))
         return metrics.misses_by_latent(probabilities.argmax(axis=1).reshape(num_latents, classes))
 
