@@ -15,18 +15,22 @@ Variants, each the same GAN (same networks, same train_step maths, the model's d
             default recipe's penalty every N discriminator updates);   tutorial_recipe   fit at --preset=tutorial
             (the recipe, not the loop: its batch size, no penalty, ...);   secondpass   a penalty at the real
             images through a second pass over them, as R1 was taken before it reused the step's own (the
-            baseline of that change);   <option>=<value>   any train.py option (default+penalty=none,
+            baseline of that change);   twopass   the D and G updates each with a generator pass of their
+            own, as translation models trained before they shared one (the baseline of that change);
+            <option>=<value>   any train.py option (default+penalty=none,
             default+mismatched_labels=false: what each part of a recipe costs); parts join with "+":
             xla+spe10, default+lazy4, default+tutorial_recipe.
 
-Data: random uint8 images of MNIST's shape (60,000 x 28 x 28 x 1, 10 classes); throughput does not depend
-on what the pixels show. Machines are noisy (a shared VM's speed drifts by 10-20% within a minute), so the
-variants are compared inside one process per (model, round): every variant is built and warmed up (tracing,
-XLA compilation), then they take turns, one window of `--window_steps` steps each, in a rotating order,
-`--windows` times. A window's clock starts after its first execution (fit's per-call start-up, paid once per
-epoch in training, is left out; the tutorial loop likewise skips its first step). The table gives each
-variant's median images per second over all windows and rounds, and the median of its per-window ratios to
-the first variant (`tutorial`), each taken against the tutorial window next to it.
+Data: random uint8 images of MNIST's shape (60,000 x 28 x 28 x 1, 10 classes), and for the translation models
+(`--models=pix2pix,cyclegan`) random pairs of the known-answer sets' shape (32 x 32 x 1, each half of them for
+CycleGAN's unpaired domains); throughput does not depend on what the pixels show. Machines are noisy (a shared
+VM's speed drifts by 10-20% within a minute), so the variants are compared inside one process per (model,
+round): every variant is built and warmed up (tracing, XLA compilation), then they take turns, one window of
+`--window_steps` steps each, in a rotating order, `--windows` times. A window's clock starts after its first
+execution (fit's per-call start-up, paid once per epoch in training, is left out; the tutorial loop likewise
+skips its first step). The table gives each variant's median images per second over all windows and rounds,
+and the median of its per-window ratios to the first variant (`tutorial`), each taken against the tutorial
+window next to it.
 Peak memory is measured apart, one process per (model, variant) that only builds and trains it: the
 process's peak resident set (CPU), or TensorFlow's peak GPU allocation (GPU).
 """
@@ -67,17 +71,18 @@ flags.DEFINE_integer("rounds", 2, "Processes per model.", lower_bound=1)
 flags.DEFINE_integer("num_images", 60_000, "Size of the random MNIST-shaped dataset.", lower_bound=1)
 flags.DEFINE_string("child", None, "Internal: measure MODEL:VARIANT,... in this process and print JSON.")
 FLAGS = flags.FLAGS
+BASELINES = ("secondpass", "twopass")  # earlier ways of computing the step, restored for a comparison
 
 
 def parse_variant(variant):
     """make_config's options for a variant: "tutorial", "fit", or "+"-joined parts among default
     (steps_per_execution and jit_compile None: train.py's defaults), spe<N>, xla, mixed, lazy<N>,
-    tutorial_recipe, <option>=<value>; and whether the penalty takes a second pass (secondpass)."""
+    tutorial_recipe, <option>=<value>; and the earlier steps it restores (BASELINES)."""
     options = {"steps_per_execution": 1, "jit_compile": False, "mixed_precision": False}
-    second_pass = False
+    baselines = set()
     for part in [] if variant in ("tutorial", "fit") else variant.split("+"):
-        if part == "secondpass":
-            second_pass = True
+        if part in BASELINES:
+            baselines.add(part)
         elif "=" in part:
             name, value = part.split("=", 1)
             if name not in OPTIONS:
@@ -96,7 +101,8 @@ def parse_variant(variant):
         else:
             raise app.UsageError(
                 f"unknown variant {variant!r}; valid: tutorial, fit, or parts default, spe<N>, xla, "
-                f"mixed, lazy<N>, tutorial_recipe, secondpass, <option>=<value> joined by '+' (default+mixed)"
+                f"mixed, lazy<N>, tutorial_recipe, secondpass, twopass, <option>=<value> joined by '+' "
+                f"(default+mixed)"
             )
     executions = options["steps_per_execution"] or 10
     if FLAGS.window_steps % executions or FLAGS.window_steps < 2 * executions:
@@ -104,7 +110,7 @@ def parse_variant(variant):
             f"--window_steps={FLAGS.window_steps} must be a multiple of {variant}'s {executions} "
             f"steps per execution, and at least two executions"
         )
-    return options, second_pass
+    return options, baselines
 
 
 def option_value(text):
@@ -119,15 +125,27 @@ def option_value(text):
     return text
 
 
-def random_data():
+def random_data(model):
     import numpy as np
 
     from tfganzoo import datasets
 
     rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (FLAGS.num_images, 28, 28, 1), dtype=np.uint8)
+    translates = model in models.TRANSLATION_MODELS
+    shape = (32, 32, 1) if translates else (28, 28, 1)
+    images = rng.integers(0, 256, (FLAGS.num_images, *shape), dtype=np.uint8)
     labels = rng.integers(0, 10, FLAGS.num_images).astype(np.int64)
-    return datasets.ImageData(datasets.DIGITS, "random", (28, 28, 1), len(images), images, labels)
+    data = datasets.ImageData(datasets.DIGITS, "random", shape, len(images), images, labels)
+    if not translates:
+        return data
+    sources = rng.integers(0, 256, images.shape, dtype=np.uint8)
+    data = dataclasses.replace(data, sources=sources)
+    return datasets.unpaired_halves(data) if models.get_model(model).GAN_CLASS.unpaired else data
+
+
+def dataset_name(model):
+    """The dataset the config names: a known-answer pair set for the translation models."""
+    return "edges2fashion" if model in models.TRANSLATION_MODELS else "mnist"
 
 
 def make_window(model, variant, data):
@@ -139,17 +157,20 @@ def make_window(model, variant, data):
     from tfganzoo.config import make_config
     from tfganzoo.images import to_model_range
 
-    options, second_pass = parse_variant(variant)
-    config = make_config(model, "mnist", seed=1, batch_size=FLAGS.batch_size, **options)
+    options, baselines = parse_variant(variant)
+    config = make_config(model, dataset_name(model), seed=1, batch_size=FLAGS.batch_size, **options)
     config = training.with_data(config, data)
     batch, steps = config.batch_size, FLAGS.window_steps
     spe = training.epoch_plan(dataclasses.replace(config, steps_per_epoch=steps), len(data))[1]
     gan = training.compile_gan(config, spe, steps)  # sizes a --lr_decay schedule; its rates do not matter here
-    if second_pass:
+    if "secondpass" in baselines:
         gan.penalty = dataclasses.replace(gan.penalty, of_real_gradients=None)
+    if "twopass" in baselines:
+        gan.shares_generator_pass = False
     if variant == "tutorial":
         scaled = to_model_range(data.images)
-        dataset = tf.data.Dataset.from_tensor_slices((scaled, data.labels)).shuffle(len(scaled), seed=1)
+        second = data.labels if data.sources is None else to_model_range(data.sources)
+        dataset = tf.data.Dataset.from_tensor_slices((scaled, second)).shuffle(len(scaled), seed=1)
         batches = dataset.batch(batch, drop_remainder=True).repeat().as_numpy_iterator()
         step = tf.function(gan.train_step)
 
@@ -191,7 +212,7 @@ def measure(model, variants):
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")
-    data = random_data()
+    data = random_data(model)
     windows = {variant: make_window(model, variant, data) for variant in variants}
     for window in windows.values():
         window()  # warm-up: tracing, compilation, first allocations

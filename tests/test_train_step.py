@@ -51,6 +51,37 @@ def test_one_step_updates_every_variable_and_logs_its_losses(name, options):
     assert not unchanged, f"variables the step never updated: {unchanged}"
 
 
+def generator_passes(gan, data):
+    """How many times one (eager) train step calls the generator."""
+    calls = []
+    generate = gan.generate
+    gan.generate = lambda *args, **kwargs: calls.append(1) or generate(*args, **kwargs)
+    gan.train_step(data)
+    return len(calls)
+
+
+@pytest.mark.parametrize("name,passes", [("dcgan", 2), ("pix2pix", 1), ("cyclegan", 2)])
+def test_translation_steps_share_one_generator_pass_between_both_updates(name, passes):
+    # A noise GAN draws fresh latents for each update; pix2pix's D and G updates learn from one pass, and
+    # CycleGAN's add only the cycle's pass (identity off), as the reference loops do.
+    gan = tiny_gan(name)
+    assert generator_passes(gan, batch(name=name)) == passes
+
+
+@pytest.mark.parametrize("name", models.TRANSLATION_MODELS)
+def test_a_shared_pass_trains_exactly_what_a_pass_per_update_trains(name):
+    # No latent and no dropout at this size: the G update's own pass would recompute the D update's images.
+    # (pix2pix's batch-norm statistics, not trained, then move once per step instead of twice.)
+    shared, separate = tiny_gan(name), tiny_gan(name)
+    separate.shares_generator_pass = False
+    data = batch(name=name)
+    logs = [gan.train_on_batch(*data, return_dict=True) for gan in (shared, separate)]
+    assert logs[0] == logs[1]
+    trained = lambda gan: gan.generator.trainable_variables + gan.discriminator.trainable_variables  # noqa: E731
+    for a, b in zip(trained(shared), trained(separate), strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=a.path)
+
+
 def test_logged_real_p_is_the_discriminators_mean_probability_on_the_real_batch():
     # With a learning rate of ~0 the discriminator stays put, so its probabilities on the same real batch
     # after the step must equal what the step logged: real images went to the "real" term.

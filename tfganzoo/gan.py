@@ -80,6 +80,11 @@ class GAN(keras.Model):
     translates = False  # whether it translates source images (the data's second element) instead of noise
     unpaired = False  # whether it learns translation from unpaired domains (the data's pairs, if any, unused)
     extra_log_names = ()  # quantities a variant logs beyond LOG_NAMES (its hooks update their trackers)
+    # Whether the last D update and the G update learn from one generator pass, as the reference pix2pix and
+    # CycleGAN loops do, instead of a generation each: a translation generator takes no latent and the D
+    # update does not change it, so a second pass would cost a forward pass to recompute the same images
+    # (only its dropout, pix2pix's noise, would differ).
+    shares_generator_pass = False
 
     def __init__(
         self,
@@ -204,18 +209,33 @@ class GAN(keras.Model):
     def train_step(self, data):
         real_images, labels = self.step_batch(*keras.utils.unpack_x_y_sample_weight(data)[:2])
         batch_size = ops.shape(keras.tree.flatten(real_images)[0])[0] // self.d_steps
-        for k in range(self.d_steps):  # unrolled: d_steps is small and fixed
-            part = slice(k * batch_size, (k + 1) * batch_size)
-            batch_labels = _rows(labels, part)
-            for name, value in self._discriminator_update(_rows(real_images, part), batch_labels, batch_size).items():
-                self.trackers[name].update_state(value)
-        last_real = _rows(real_images, slice((self.d_steps - 1) * batch_size, None))  # those of batch_labels
-        self.trackers["Gen_loss"].update_state(self._generator_update(last_real, batch_labels, batch_size))
+        parts = [slice(k * batch_size, (k + 1) * batch_size) for k in range(self.d_steps)]
+        batches = [(_rows(real_images, part), _rows(labels, part)) for part in parts]  # one per D update
+        last_real, last_labels = batches[-1]  # the G update's too
+        with tf.GradientTape() as tape:  # the generator's; the D updates inside it are not recorded
+            shared = self._generation(last_labels, batch_size) if self.shares_generator_pass else None
+            with tape.stop_recording():
+                for k, (real, batch_labels) in enumerate(batches):  # unrolled: d_steps is small and fixed
+                    generated = shared if k == self.d_steps - 1 else None
+                    self._track(self._discriminator_update(real, batch_labels, batch_size, generated))
+            g_loss = self._generator_loss(last_real, last_labels, shared or self._generation(last_labels, batch_size))
+            scaled_loss = self._for_gradients(self.g_optimizer, g_loss)
+        self._generator_update(tape, scaled_loss)
+        self._track({"Gen_loss": g_loss})
         logs = {name: tracker.result() for name, tracker in self.trackers.items()}
         if isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
             # Keras reduces each worker's logs with reduce("MEAN", axis=0), which needs an axis to reduce.
             logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
         return logs
+
+    def _track(self, values):
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+
+    def _generation(self, labels, batch_size):
+        """(latent, images): fresh latents for `batch_size` examples of `labels`, and the generator's images."""
+        latent = self._replica_latent(batch_size)
+        return latent, self.generate(latent, labels, training=True)
 
     def _replica_latent(self, batch_size):
         return self._replica_draw(self.sample_latent, batch_size)
@@ -239,11 +259,12 @@ class GAN(keras.Model):
         context = tf.distribute.get_replica_context()
         return optimizer.scale_loss(loss) / (context.num_replicas_in_sync if context else 1)
 
-    def _discriminator_update(self, real_images, labels, batch_size):
-        """One D step. Returns its loss, penalty, and its mean output (LossPair.output) on real and fake."""
-        latent = self._replica_latent(batch_size)
-        # Made outside the tape: this step sends no gradient into the generator.
-        fake_images = self.discriminator_fakes(self.generate(latent, labels, training=True))
+    def _discriminator_update(self, real_images, labels, batch_size, generated=None):
+        """One D step, on `generated` (latent, images) if given, else on a generation of its own. Returns its
+        loss, penalty, and its mean output (LossPair.output) on real and fake."""
+        latent, fake_images = generated or self._generation(labels, batch_size)
+        # No gradient into the generator from this step.
+        fake_images = self.discriminator_fakes(keras.tree.map_structure(tf.stop_gradient, fake_images))
         real_images = _cast(real_images, keras.config.floatx())
         with tf.GradientTape() as tape:
             with tf.GradientTape(watch_accessed_variables=False) as at_real:  # for a penalty on the real images
@@ -292,22 +313,23 @@ class GAN(keras.Model):
         due = ops.equal(self.d_optimizer.iterations % self.penalty_every, 0)
         return ops.cond(due, lambda: self.penalty_every * penalty(), lambda: ops.zeros((), keras.config.floatx()))
 
-    def _generator_update(self, real_images, labels, batch_size):
-        """One G step on fresh latents, through the just-updated discriminator (`real_images`: the real
-        batch of the last D step, for target_loss). Returns its loss."""
-        latent = self._replica_latent(batch_size)
-        with tf.GradientTape() as tape:
-            fake_images = self.generate(latent, labels, training=True)
-            fake_out = self.discriminate(fake_images, labels, training=True)
-            g_loss = self.adversarial_weight * self.loss_pair.generator(fake_out["logits"])
-            g_loss += self.generator_extra_loss(fake_out, latent, labels)
-            g_loss += self.target_loss(fake_images, _cast(real_images, keras.config.floatx()))
-            scaled_loss = self._for_gradients(self.g_optimizer, g_loss)
+    def _generator_loss(self, real_images, labels, generated):
+        """The G objective of `generated` (latent, images; made under the caller's tape) through the just-
+        updated discriminator (`real_images`: the real batch of the last D step, for target_loss)."""
+        latent, fake_images = generated
+        fake_out = self.discriminate(fake_images, labels, training=True)
+        g_loss = self.adversarial_weight * self.loss_pair.generator(fake_out["logits"])
+        g_loss += self.generator_extra_loss(fake_out, latent, labels)
+        return g_loss + self.target_loss(fake_images, _cast(real_images, keras.config.floatx()))
+
+    def _generator_update(self, tape, scaled_loss):
+        """Applies the gradients of scaled_loss (recorded on `tape`) to the generator, then updates its
+        weight average."""
         variables = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, variables), variables, strict=True))
+        gradients = tape.gradient(scaled_loss, variables)
+        self.g_optimizer.apply_gradients(zip(gradients, variables, strict=True))
         if self.generator_ema is not None:
             self._update_average()
-        return g_loss
 
     def _update_average(self):
         """Moves generator_ema towards the generator: every weight, batch-norm statistics included. Each replica

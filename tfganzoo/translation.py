@@ -28,6 +28,7 @@ class Translation(GAN):
 
     translates = True
     directions = ("AtoB",)  # the ways it translates at inference
+    shares_generator_pass = True
 
     def sample_latent(self, batch_size):
         return {}  # the generator's dropout is its noise (Isola et al. 2017, section 2.1)
