@@ -261,6 +261,31 @@ def test_matrix_benchmark_tabulates_the_cells_against_their_floors(tmp_path):
     assert "bench/matrix.py: error: unknown cells wgan; valid choices: recipe, ns, minimax" in result.stderr
 
 
+def test_a_close_cell_trains_at_more_seeds_against_the_recipes_mean_over_them(tmp_path):
+    entropy = {"recall": 0.5, "class_entropy": 2.2}
+    for name, fid in (("recipe-s1", 10.0), ("recipe-s2", 14.0), ("lsgan-s1", 33.0), ("lsgan-s2", 35.0)):
+        fake_run(tmp_path, f"dcgan-{name}", {"fid": fid, **entropy})
+    fake_run(tmp_path, "dcgan-hinge-s1", {"fid": 31.0, **entropy})
+    args = ["--models=dcgan", "--cells=lsgan,hinge", f"--log_dir={tmp_path}", f"--docs_root={tmp_path}"]
+    result = run_bench_main("matrix.py", *args, "--cell_seeds=lsgan=1,2", "--write_docs")
+    assert result.returncode == 0, result.stderr
+    doc = (tmp_path / "docs" / "matrix.md").read_text()
+    assert "| `dcgan` | `recipe` | – | 10.0 | 0.50 | 2.20 | – | met |" in doc
+    assert "| `dcgan` | `recipe` (seeds 1, 2) | – | 12.0 | 0.50 | 2.20 | – | met |" in doc
+    # 34.0 is within 3 x 12.0 (the recipe over seeds 1 and 2), though not 3 x 10.0 (seed 1 alone).
+    assert "| `dcgan` | `lsgan` (seeds 1, 2) | `--loss=lsgan --penalty=none` | 34.0 | 0.50 | 2.20 | – | met |" in doc
+    assert (
+        "| `dcgan` | `hinge` | `--loss=hinge --penalty=none` | 31.0 | 0.50 | 2.20 | – | missed: FID 31.0 > 3 x 10.0 |"
+        in doc
+    )
+    assert "--cells=lsgan,hinge --seeds=1 --cell_seeds=lsgan=1,2 --epochs=5 --write_docs" in doc
+    result = run_bench_main("matrix.py", *args, "--cell_seeds=lsgn=1,2")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert (
+        "bench/matrix.py: error: --cell_seeds=lsgn=1,2: expected CELL=S1,S2 with CELL among recipe, ns" in result.stderr
+    )
+
+
 def fake_curve(log_dir, name, rows):
     """A finished run whose metrics.csv has one row (epoch, train_seconds, fid, recall, label_accuracy) per epoch."""
     fake_run(log_dir, name, {"fid": rows[-1][2]})
