@@ -89,18 +89,17 @@ def parsed_cell_seeds():
     return seeds
 
 
-def seeds_of(cell):
-    """The seeds a cell trains at: --cell_seeds's, else --seeds; the recipe's: every set any cell uses."""
-    chosen = parsed_cell_seeds()
-    if cell != "recipe":
-        return chosen.get(cell, FLAGS.seeds)
-    return list(dict.fromkeys(FLAGS.seeds + [seed for seeds in chosen.values() for seed in seeds]))
-
-
 def seed_sets():
-    """The distinct sets of seeds the cells use, --seeds first: the recipe's table has a row for each."""
+    """The distinct sets of seeds the chosen cells use, --seeds first: the recipe's table has a row for each."""
     sets = [FLAGS.seeds] + [seeds for cell, seeds in parsed_cell_seeds().items() if cell in FLAGS.cells]
     return [list(seeds) for seeds in dict.fromkeys(tuple(seeds) for seeds in sets)]
+
+
+def seeds_of(cell):
+    """The seeds a cell trains at: --cell_seeds's, else --seeds; the recipe's: every seed of seed_sets()."""
+    if cell != "recipe":
+        return parsed_cell_seeds().get(cell, FLAGS.seeds)
+    return list(dict.fromkeys(seed for seeds in seed_sets() for seed in seeds))
 
 
 def train_cell(model, cell):
