@@ -311,6 +311,18 @@ def test_a_loss_whose_paper_had_no_minibatch_discrimination_or_spectral_norm_tur
     assert make_config("gan", **choice, minibatch_discrimination=True).minibatch_discrimination  # given: it wins
 
 
+def test_lsgan_takes_the_dense_batch_norm_off_the_models_that_have_it():
+    # With it, infogan under lsgan stayed on one image for 5 epochs (docs/matrix.md#infogan).
+    for model in ("acgan", "infogan"):
+        assert make_config(model).dense_batch_norm
+        config = make_config(model, loss="lsgan")
+        assert not config.dense_batch_norm and "dense_batch_norm=False" in config.brought
+        assert make_config(model, loss="lsgan", dense_batch_norm=True).dense_batch_norm  # given: it wins
+    # The models without that layer are not told to drop it.
+    for model in ("gan", "dcgan", "cyclegan"):
+        assert "dense_batch_norm" not in (make_config(model, loss="lsgan").brought or "")
+
+
 def test_a_penalty_replaces_only_what_came_with_the_clipping():
     # wgan's clip, spectral norm and minibatch discrimination give way to the model's; hinge's spectral norm stays.
     assert make_config("gan", loss="wgan", penalty="wgan-gp").spectral_norm

@@ -146,6 +146,14 @@ class Config:
         models=("infogan",),
         reads="gan",
     )
+    dense_batch_norm: bool = option(
+        True,
+        "The DCGAN body at 28x28: batch norm on the discriminator's dense layer before its heads, as the "
+        "tutorial's network has it (dcgan goes without). Over an all-fake batch it scores every collapsed batch "
+        "the same, which lsgan never escapes; the codes and classes learn better with it.",
+        models=("acgan", "infogan"),
+        reads="network",
+    )
     class_weight: float = option(
         1.0, "Weight of the class log-likelihood term.", check=NON_NEGATIVE, models=("acgan",), reads="gan"
     )
@@ -384,7 +392,7 @@ def make_config(model, dataset=None, lr=None, preset=None, **given):
     brought = {
         name: (value, source)
         for name, (value, source) in recipe.items()
-        if name not in explicit and preset_value(name) != value
+        if name not in explicit and preset_value(name) != value and options.applies(FIELDS[name], model)
     }
     values.update({name: value for name, (value, _) in brought.items()})
     if lr is not None:

@@ -26,7 +26,7 @@ def build_generator(config):
 def build_discriminator(config):
     """images -> {"logits": [B, 1] real/fake, "class_logits": [B, num_classes]}, one shared body."""
     image = keras.Input(tuple(config.image_shape), name="image")
-    features = discriminator_body(image, dense_batch_norm=True)
+    features = discriminator_body(image, config.dense_batch_norm)
     outputs = {
         "logits": adversarial_head(features, config.minibatch_discrimination),
         "class_logits": layers.Dense(config.num_classes)(features),

@@ -67,8 +67,8 @@ def discriminator_body(image, dense_batch_norm=False):
 
     dense_batch_norm: at 28x28, batch norm on the dense layer, as the tutorial has it. dcgan goes without: over
     an all-fake batch it scores every collapsed batch the same, and a generator starting near-collapsed gets
-    no gradient to leave its first image (lsgan never did). acgan and infogan keep it: without it infogan's
-    code accuracy fell from 0.70 to 0.33 (docs/results/dcgan.md).
+    no gradient to leave its first image (lsgan never did). acgan and infogan keep it (--dense_batch_norm) but
+    under lsgan: without it infogan's code accuracy fell from 0.70 to 0.33 (docs/results/dcgan.md).
     """
     height = image.shape[1]
     if is_classic(tuple(image.shape[1:])):

@@ -72,7 +72,7 @@ def build_discriminator(config):
         q = layers.Dense(128, kernel_initializer=normal_initializer())(features)
         q = layers.LeakyReLU(negative_slope=0.01)(_paper_bn(q))
     else:
-        features = discriminator_body(image, dense_batch_norm=True)
+        features = discriminator_body(image, config.dense_batch_norm)
         q = layers.Dense(128, use_bias=False)(features)
         q = layers.LeakyReLU(negative_slope=0.1)(layers.BatchNormalization()(q))
     outputs = {
