@@ -165,7 +165,7 @@ def test_the_discriminator_tells_apart_batches_of_one_repeated_image(name, image
     all its offset), and a generator that starts nearly collapsed then got no gradient to change its one image:
     lsgan on dcgan stayed on its first checkerboard (issue 30; docs/results/dcgan.md), and on infogan for 5
     epochs (docs/matrix.md#infogan). acgan and infogan keep that batch norm at 28x28, where their classes and
-    codes learnt better with it (the next test), except under lsgan, whose recipe drops it."""
+    codes learnt better with it (the next test shows its blind spot), except under lsgan, whose recipe drops it."""
     gan = build(name, image_shape, preset="tutorial", spectral_norm=False, **options)
     scores = repeated_image_scores(gan, image_shape)
     assert np.abs(scores[0] - scores[1]).max() > 1e-3, scores
